@@ -1,0 +1,158 @@
+//! `kbench tasks`: list, show and export registered tasks.
+
+use crate::cli::TasksCommand;
+use anyhow::{Context, bail};
+use comfy_table::{Table, presets::ASCII_BORDERS_ONLY_CONDENSED};
+use kbench_tasks::{Category, Task, TensorSpec, export, registry};
+use serde_json::json;
+
+/// Runs a `kbench tasks` subcommand.
+pub fn run(cmd: TasksCommand) -> anyhow::Result<()> {
+    match cmd {
+        TasksCommand::List { category, json } => list(category.as_deref(), json),
+        TasksCommand::Show { id, json } => show(&id, json),
+        TasksCommand::Export {
+            id,
+            seed,
+            out,
+            time_runs,
+        } => {
+            let task = registry::find(&id)?;
+            let manifest = export::export(task, seed, &out, time_runs)
+                .with_context(|| format!("exporting {id} (seed {seed})"))?;
+            println!(
+                "exported {} seed {}: {} inputs, {} parameters, {} outputs -> {}",
+                manifest.task,
+                manifest.seed,
+                manifest.inputs.len(),
+                manifest.params.len(),
+                manifest.outputs.len(),
+                out.join("manifest.json").display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn shapes(specs: &[TensorSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| format!("{}{:?}", s.name, s.shape))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn summary_json(task: &Task) -> serde_json::Value {
+    let cost = task.cost();
+    json!({
+        "id": task.id(),
+        "category": task.category,
+        "name": task.name,
+        "summary": task.summary,
+        "inputs": task.inputs,
+        "params": task.params,
+        "outputs": task.outputs,
+        "tolerance": task.tolerance,
+        "tolerance_reason": task.tolerance_reason,
+        "flops": cost.flops,
+        "min_bytes": cost.bytes,
+        "notes": task.notes,
+    })
+}
+
+fn list(category: Option<&str>, as_json: bool) -> anyhow::Result<()> {
+    let wanted = match category {
+        Some(name) => match Category::parse(name) {
+            Some(c) => Some(c),
+            None => bail!(
+                "unknown category `{name}`; categories are: {}",
+                Category::ALL.map(Category::as_str).join(", ")
+            ),
+        },
+        None => None,
+    };
+    let tasks: Vec<&Task> = registry::all()
+        .iter()
+        .filter(|t| wanted.is_none_or(|c| t.category == c))
+        .collect();
+    if as_json {
+        let rows: Vec<_> = tasks.iter().map(|t| summary_json(t)).collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table
+        .load_style(ASCII_BORDERS_ONLY_CONDENSED)
+        .set_header(vec![
+            "task",
+            "inputs",
+            "params",
+            "GFLOP",
+            "MB moved",
+            "atol/rtol",
+        ]);
+    for t in &tasks {
+        let cost = t.cost();
+        table.add_row(vec![
+            t.id(),
+            shapes(&t.inputs),
+            t.params.len().to_string(),
+            format!("{:.3}", cost.flops as f64 / 1e9),
+            format!("{:.1}", cost.bytes as f64 / 1e6),
+            format!("{:e}/{:e}", t.tolerance.atol, t.tolerance.rtol),
+        ]);
+    }
+    println!("{table}");
+    let categories: std::collections::BTreeSet<_> = tasks.iter().map(|t| t.category).collect();
+    println!("{} tasks in {} categories", tasks.len(), categories.len());
+    Ok(())
+}
+
+fn show(id: &str, as_json: bool) -> anyhow::Result<()> {
+    let task = registry::find(id)?;
+    if as_json {
+        let mut value = summary_json(task);
+        value["source"] = json!(task.source);
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    let cost = task.cost();
+    println!("{}: {}", task.id(), task.summary);
+    let describe = |label: &str, specs: &[TensorSpec]| {
+        for s in specs {
+            println!(
+                "  {label} {}: {} {:?} ~ {}",
+                s.name,
+                s.dtype.name(),
+                s.shape,
+                serde_json::to_string(&s.init).unwrap_or_default()
+            );
+        }
+    };
+    describe("input", &task.inputs);
+    describe("param", &task.params);
+    for o in &task.outputs {
+        println!("  output {}: {} {:?}", o.name, o.dtype.name(), o.shape);
+    }
+    println!(
+        "  tolerance: atol {:e}, rtol {:e}{}",
+        task.tolerance.atol,
+        task.tolerance.rtol,
+        task.tolerance_reason
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "  cost: {} FLOPs, {} bytes moved at least",
+        cost.flops, cost.bytes
+    );
+    if let Some(notes) = task.notes {
+        println!("  notes: {notes}");
+    }
+    println!(
+        "\n--- PyTorch source ({}.py) ---\n{}",
+        task.id(),
+        task.source
+    );
+    Ok(())
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: builds everything in release mode (the
+# reference ops are ~100x slower in debug), runs `cargo test`, installs PyTorch into
+# .venv if it is missing, and runs the PyTorch parity check on every task and 3 seeds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test (release) =="
+cargo test --release --workspace --locked
+
+echo "== PyTorch for the parity check =="
+if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
+  echo "installing torch and numpy into .venv (about 90 s, 5 GB)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check torch numpy
+fi
+.venv/bin/python -c "import torch; print('torch', torch.__version__, '-', torch.get_num_threads(), 'threads')"
+
+echo "== PyTorch parity (every task, seeds 1 2 3) =="
+cargo build --release --locked -p kbench
+.venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3

@@ -1,0 +1,28 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Model(nn.Module):
+    """Cumulative product along `dim`."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cumprod(x, dim=self.dim)
+
+
+batch_size = 128
+input_shape = (4000,)
+dim = 1
+
+
+def get_inputs():
+    x = torch.randn(batch_size, *input_shape)
+    return [x]
+
+
+def get_init_inputs():
+    return [dim]

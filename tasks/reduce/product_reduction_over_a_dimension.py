@@ -1,0 +1,29 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Model(nn.Module):
+    """Product over dimension `dim`."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.prod(x, dim=self.dim)
+
+
+batch_size = 16
+dim1 = 256
+dim2 = 256
+reduce_dim = 1
+
+
+def get_inputs():
+    x = 1.0 + 0.05 * torch.randn(batch_size, dim1, dim2)
+    return [x]
+
+
+def get_init_inputs():
+    return [reduce_dim]

@@ -1,0 +1,17 @@
+//! The reference op library: a thin layer over `burn-tensor` (Flex CPU backend).
+//!
+//! Task references call only what this module exposes, so that the tensor library can
+//! change (its API moves every minor release) without touching the tasks. Functions here
+//! follow PyTorch's semantics and argument conventions (weight layouts, defaults), not
+//! burn's. `convert` moves tensors between [`HostTensor`](crate::HostTensor) and the
+//! library; `nn` holds the layer-level ops.
+
+mod convert;
+mod nn;
+
+pub use burn_tensor::{Bool, Int, Tensor, activation};
+pub use convert::{load, load_bool, load_int, store, store_bool};
+pub use nn::{
+    Conv2d, MaxPool2d, bilinear_upsample, conv2d, gelu_erf, gelu_tanh, layer_norm_trailing, linear,
+    max_pool2d,
+};

@@ -1,0 +1,99 @@
+//! Layer-level ops with PyTorch's conventions.
+
+use burn_tensor::Tensor;
+use burn_tensor::activation;
+use burn_tensor::module;
+use burn_tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions};
+
+/// `F.linear(x, weight, bias)`: `x @ weight.T + bias`, with PyTorch's `[out, in]` weight.
+pub fn linear(x: Tensor<2>, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Tensor<2> {
+    module::linear(x, weight.transpose(), bias)
+}
+
+/// Geometry of a 2-D convolution (`nn.Conv2d` arguments).
+#[derive(Debug, Clone, Copy)]
+pub struct Conv2d {
+    /// Stride per spatial axis.
+    pub stride: [usize; 2],
+    /// Zero padding per spatial axis, both sides.
+    pub padding: [usize; 2],
+    /// Dilation per spatial axis.
+    pub dilation: [usize; 2],
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl Default for Conv2d {
+    fn default() -> Self {
+        Conv2d {
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+            groups: 1,
+        }
+    }
+}
+
+/// `F.conv2d` with an `[out, in/groups, kh, kw]` weight.
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, geo: Conv2d) -> Tensor<4> {
+    let options = ConvOptions::new(geo.stride, geo.padding, geo.dilation, geo.groups);
+    module::conv2d(x, weight, bias, options)
+}
+
+/// Geometry of a 2-D max pooling (`nn.MaxPool2d` arguments, `ceil_mode=False`).
+#[derive(Debug, Clone, Copy)]
+pub struct MaxPool2d {
+    /// Window size.
+    pub kernel: [usize; 2],
+    /// Stride.
+    pub stride: [usize; 2],
+    /// Implicit negative-infinity padding.
+    pub padding: [usize; 2],
+    /// Dilation of the window.
+    pub dilation: [usize; 2],
+}
+
+/// `F.max_pool2d`.
+pub fn max_pool2d(x: Tensor<4>, geo: MaxPool2d) -> Tensor<4> {
+    let options = MaxPoolOptions::new(geo.kernel)
+        .with_stride(geo.stride)
+        .with_padding(geo.padding)
+        .with_dilation(geo.dilation);
+    module::max_pool2d(x, options)
+}
+
+/// `F.interpolate(x, scale_factor=scale, mode='bilinear', align_corners=False)`.
+pub fn bilinear_upsample(x: Tensor<4>, scale: usize) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    let mut options = InterpolateOptions::new(InterpolateMode::Bilinear);
+    options.align_corners = false;
+    options.output_size = Some([h * scale, w * scale]);
+    module::interpolate(x, options)
+}
+
+/// `nn.LayerNorm(normalized_shape)` over the last `trailing` dimensions, with weight and
+/// bias flattened to the product of those dimensions.
+pub fn layer_norm_trailing<const D: usize>(
+    x: Tensor<D>,
+    trailing: usize,
+    weight: Tensor<1>,
+    bias: Tensor<1>,
+    eps: f64,
+) -> Tensor<D> {
+    let dims = x.dims();
+    let split = D.saturating_sub(trailing);
+    let rows: usize = dims[..split].iter().product();
+    let cols: usize = dims[split..].iter().product();
+    let flat: Tensor<2> = x.reshape([rows, cols]);
+    module::layer_norm(flat, weight, Some(bias), eps).reshape(dims)
+}
+
+/// Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (`F.gelu` default).
+pub fn gelu_erf<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    activation::gelu(x)
+}
+
+/// The tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    activation::gelu_approximate(x)
+}

@@ -1,0 +1,135 @@
+//! activation: 15 elementwise and row-wise activations.
+
+use super::{TaskBuilder, n, py, task, unary};
+use crate::generator::Init;
+use crate::ops::{activation, gelu_erf, gelu_tanh};
+use crate::spec::{Category, ReferenceFn, Task};
+
+const SHAPE: [usize; 2] = [16, 16384];
+
+/// An activation over `x: [16, 16384]` costing `flops_per_element`.
+fn elementwise(
+    name: &'static str,
+    summary: &'static str,
+    source: &'static str,
+    flops_per_element: u64,
+    reference: ReferenceFn,
+) -> TaskBuilder {
+    task(Category::Activation, name, summary, source, reference)
+        .input("x", &SHAPE, Init::RANDN)
+        .output("y", &SHAPE)
+        .flops(flops_per_element * n(&SHAPE))
+}
+
+pub(super) fn tasks() -> Vec<Task> {
+    let gpt_shape = [2000, 2000];
+    vec![
+        elementwise(
+            "elu",
+            "F.elu(x, alpha=1.0)",
+            py!("activation/elu"),
+            3,
+            |a| unary::<2>(a, |x| activation::elu(x, 1.0)),
+        )
+        .build(),
+        elementwise(
+            "gelu",
+            "F.gelu(x), exact erf form",
+            py!("activation/gelu"),
+            8,
+            |a| unary::<2>(a, gelu_erf),
+        )
+        .build(),
+        elementwise(
+            "hardsigmoid",
+            "F.hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1)",
+            py!("activation/hardsigmoid"),
+            4,
+            |a| unary::<2>(a, |x| activation::hard_sigmoid(x, 1.0 / 6.0, 0.5)),
+        )
+        .build(),
+        elementwise(
+            "hardtanh",
+            "F.hardtanh(x, -1, 1)",
+            py!("activation/hardtanh"),
+            2,
+            |a| unary::<2>(a, |x| activation::hardtanh(x, -1.0, 1.0)),
+        )
+        .build(),
+        elementwise(
+            "leaky_relu",
+            "F.leaky_relu(x, negative_slope=0.01)",
+            py!("activation/leaky_relu"),
+            2,
+            |a| unary::<2>(a, |x| activation::leaky_relu(x, 0.01)),
+        )
+        .build(),
+        elementwise(
+            "log_softmax",
+            "torch.log_softmax(x, dim=1)",
+            py!("activation/log_softmax"),
+            5,
+            |a| unary::<2>(a, |x| activation::log_softmax(x, 1)),
+        )
+        .build(),
+        task(
+            Category::Activation,
+            "min_gpt_new_gelu",
+            "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), minGPT's GELU",
+            py!("activation/min_gpt_new_gelu"),
+            |a| unary::<2>(a, gelu_tanh),
+        )
+        .input("x", &gpt_shape, Init::RANDN)
+        .output("y", &gpt_shape)
+        .flops(9 * n(&gpt_shape))
+        .build(),
+        elementwise("relu", "torch.relu(x)", py!("activation/relu"), 1, |a| {
+            unary::<2>(a, activation::relu)
+        })
+        .build(),
+        elementwise("selu", "torch.selu(x)", py!("activation/selu"), 4, |a| {
+            unary::<2>(a, activation::selu)
+        })
+        .build(),
+        elementwise(
+            "sigmoid",
+            "torch.sigmoid(x)",
+            py!("activation/sigmoid"),
+            4,
+            |a| unary::<2>(a, activation::sigmoid),
+        )
+        .build(),
+        elementwise(
+            "softmax",
+            "torch.softmax(x, dim=1)",
+            py!("activation/softmax"),
+            5,
+            |a| unary::<2>(a, |x| activation::softmax(x, 1)),
+        )
+        .build(),
+        elementwise(
+            "softplus",
+            "F.softplus(x) = log(1 + exp(x))",
+            py!("activation/softplus"),
+            4,
+            |a| unary::<2>(a, |x| activation::softplus(x, 1.0)),
+        )
+        .build(),
+        elementwise(
+            "softsign",
+            "x / (1 + |x|)",
+            py!("activation/softsign"),
+            3,
+            |a| unary::<2>(a, activation::softsign),
+        )
+        .build(),
+        elementwise("swish", "x * sigmoid(x)", py!("activation/swish"), 5, |a| {
+            unary::<2>(a, activation::silu)
+        })
+        .build(),
+        elementwise("tanh", "torch.tanh(x)", py!("activation/tanh"), 4, |a| {
+            unary::<2>(a, activation::tanh)
+        })
+        .build(),
+    ]
+}

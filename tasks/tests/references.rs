@@ -1,0 +1,76 @@
+//! Every registered reference runs and returns its declared outputs.
+
+use kbench_tasks::{Category, registry};
+
+#[test]
+fn forty_six_tasks_across_all_fourteen_categories() {
+    let tasks = registry::all();
+    assert_eq!(tasks.len(), 46);
+    for category in Category::ALL {
+        assert!(
+            tasks.iter().any(|t| t.category == category),
+            "no task in {category}"
+        );
+    }
+    let mut ids: Vec<String> = tasks.iter().map(|t| t.id()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 46, "identifiers must be unique");
+}
+
+#[test]
+fn every_reference_runs_with_declared_outputs() {
+    for task in registry::all() {
+        let tensors = task.generate(1);
+        let outputs = task
+            .run_reference(&tensors)
+            .unwrap_or_else(|e| panic!("{}: {e}", task.id()));
+        for out in &outputs {
+            if let Ok(values) = out.as_f32("out") {
+                assert!(
+                    values.iter().all(|v| v.is_finite()),
+                    "{}: non-finite reference output",
+                    task.id()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn cumsum_exclusive_is_the_intended_scan() {
+    let task = registry::find("math/cumsum_exclusive").expect("registered");
+    let tensors = task.generate(5);
+    let x = tensors[0].as_f32("x").expect("f32");
+    let y = task.run_reference(&tensors).expect("runs");
+    let y = y[0].as_f32("y").expect("f32");
+    let cols = 4000;
+    for row in [0usize, 127] {
+        assert_eq!(y[row * cols], 0.0);
+        let mut acc = 0.0f64;
+        for j in 1..cols {
+            acc += f64::from(x[row * cols + j - 1]);
+            assert!(
+                (f64::from(y[row * cols + j]) - acc).abs() < 1e-3,
+                "row {row} col {j}"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_arity_and_unknown_ids_are_errors() {
+    let task = registry::find("activation/relu").expect("registered");
+    let err = task.run_reference(&[]).expect_err("no inputs");
+    assert!(err.to_string().contains("takes 1 tensors"), "{err}");
+    let err = registry::find("activation/nope").expect_err("unknown");
+    assert!(err.to_string().contains("unknown task"), "{err}");
+}
+
+#[test]
+fn tolerance_never_accepts_nan() {
+    let t = kbench_tasks::Tolerance::DEFAULT;
+    assert!(t.accepts(1.005, 1.0));
+    assert!(!t.accepts(1.1, 1.0));
+    assert!(!t.accepts(f64::NAN, 1.0));
+    assert!(!t.accepts(1.0, f64::NAN));
+}
