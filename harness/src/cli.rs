@@ -18,6 +18,73 @@ pub enum Command {
     /// Browse and export the task registry.
     #[command(subcommand)]
     Tasks(TasksCommand),
+    /// Evaluate a model's kernels: compile, check against the references, time, store.
+    ///
+    /// With no options, evaluates the bundled reference solutions (`replay:solutions/cpu`)
+    /// on every task with the `cpu` backend, offline, into `results/kbench.sqlite`.
+    Evaluate(EvaluateArgs),
+    /// List the runs stored in the database.
+    Runs {
+        /// The database.
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// Internal: run one job as an isolated worker (started by `evaluate`).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// The job folder.
+        dir: PathBuf,
+    },
+}
+
+/// Default database file.
+pub const DEFAULT_DB: &str = "results/kbench.sqlite";
+
+/// `kbench evaluate` options.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Backend that compiles and runs the kernels (cpu; cuda, npu-emu, tpu-emu to come).
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
+    /// Where answers come from: `replay:DIR` reads DIR/<category>/<name>[.<sample>].md.
+    #[arg(long, default_value = "replay:solutions/cpu")]
+    pub model: String,
+    /// Only tasks whose id contains this text (e.g. `activation/` or `math/cumsum`).
+    #[arg(long, default_value = "")]
+    pub tasks: String,
+    /// Samples per task.
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
+    /// The database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Compile cache folder.
+    #[arg(long, default_value = "results/cache")]
+    pub cache: PathBuf,
+    /// Resume an interrupted run (its stored settings are used; other options ignored).
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<i64>,
+    /// Wall-clock limit per sample's worker, seconds.
+    #[arg(long, default_value_t = 180)]
+    pub timeout: u64,
+    /// Address-space limit of a worker in MiB (0 for none).
+    #[arg(long, default_value_t = 16384)]
+    pub memory_limit_mb: u64,
+    /// Untimed warm-up calls.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Timed calls always made.
+    #[arg(long, default_value_t = 10)]
+    pub min_calls: usize,
+    /// Timed calls at most...
+    #[arg(long, default_value_t = 100)]
+    pub max_calls: usize,
+    /// ...or until the timed calls add up to this many seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub timing_budget: f64,
+    /// MiB written before each timed call to flush the cache (default: the LLC size).
+    #[arg(long)]
+    pub flush_mb: Option<usize>,
 }
 
 /// `kbench tasks ...`

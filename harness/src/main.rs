@@ -1,9 +1,7 @@
 //! The `kbench` binary: parses the command line and hands over to a command.
 
-mod cli;
-mod commands;
-
 use clap::Parser;
+use kbench::{cli, commands};
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();

@@ -173,6 +173,41 @@ impl HostTensor {
         }
     }
 
+    /// Builds a tensor from little-endian bytes of `dtype` (f32, i64 or bool).
+    pub fn from_le_bytes(dtype: DType, shape: Vec<usize>, bytes: &[u8]) -> Result<Self> {
+        let n = numel(&shape);
+        if bytes.len() != n * dtype.size_bytes() {
+            return Err(TaskError::Shape(format!(
+                "{} bytes cannot hold {n} {} elements",
+                bytes.len(),
+                dtype.name()
+            )));
+        }
+        let data = match dtype {
+            DType::F32 => HostData::F32(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            ),
+            DType::I64 => HostData::I64(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect(),
+            ),
+            DType::Bool => HostData::Bool(bytes.iter().map(|&b| b != 0).collect()),
+            other => {
+                return Err(TaskError::DType {
+                    name: "host tensor".into(),
+                    found: other.name(),
+                    expected: "float32, int64 or bool",
+                });
+            }
+        };
+        Ok(HostTensor { shape, data })
+    }
+
     /// The elements as little-endian bytes, the layout the kernel ABI and `.npy` use.
     pub fn to_le_bytes(&self) -> Vec<u8> {
         match &self.data {

@@ -1,5 +1,7 @@
 //! One module per top-level command.
 
+mod evaluate;
+mod runs;
 mod tasks;
 
 use crate::cli::{Cli, Command};
@@ -8,5 +10,15 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Tasks(cmd) => tasks::run(cmd),
+        Command::Evaluate(args) => runtime()?.block_on(evaluate::run(args)),
+        Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
+        Command::Worker { dir } => Ok(kbench_backends::worker::child::run(&dir)?),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -1,0 +1,161 @@
+//! The contract every backend fulfils.
+//!
+//! A backend compiles a kernel source into an artifact (in the parent process), and
+//! loads and runs that artifact (only ever inside a worker process). The split into
+//! `stage` / `call` / `read_outputs` fits all four designed backends:
+//! - `cpu`: host buffers, the host monotonic clock.
+//! - `cuda`: `stage` copies a set into device memory owned by the harness, `call` runs
+//!   `kb_forward` on the harness's stream between two timing events and synchronises the
+//!   device, `read_outputs` copies back.
+//! - `npu-emu` / `tpu-emu`: `call` runs the emulation and reports the cost model's
+//!   estimate ([`Clock::CostModel`]).
+
+use kbench_tasks::{DType, HostTensor};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Errors of compiling, loading or running kernels.
+#[derive(Debug, Error)]
+pub enum BackendError {
+    /// The backend is not available here, or not implemented.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The compiler could not be started at all (not a compile error of the kernel).
+    #[error("cannot run the compiler `{compiler}`: {reason}")]
+    Toolchain {
+        /// The compiler command.
+        compiler: String,
+        /// Why.
+        reason: String,
+    },
+    /// The artifact could not be loaded or lacks the entry point.
+    #[error("cannot load the kernel: {0}")]
+    Load(String),
+    /// Tensors did not fit the kernel ABI.
+    #[error("{0}")]
+    Abi(String),
+    /// The worker protocol was violated (missing or malformed files).
+    #[error("worker protocol: {0}")]
+    Protocol(String),
+}
+
+impl BackendError {
+    /// An I/O error with context.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackendError {
+        let context = context.into();
+        move |source| BackendError::Io { context, source }
+    }
+}
+
+/// How a backend measures kernel time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Clock {
+    /// Host monotonic clock around a synchronous call.
+    HostMonotonic,
+    /// Device timing events on the harness's stream.
+    DeviceEvents,
+    /// An emulator's cost-model estimate, not a measurement.
+    CostModel,
+}
+
+/// What the prompt and the run's environment record say about the device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Backend name.
+    pub backend: String,
+    /// Device model, e.g. the CPU model name.
+    pub name: String,
+    /// Cores (CPU) or multiprocessors (GPU) available to a kernel.
+    pub cores: usize,
+    /// Widest SIMD extension, e.g. `avx512f`, `avx2`.
+    pub simd: String,
+    /// Cache sizes in bytes, innermost first, as `(level, bytes)`.
+    pub caches: Vec<(u32, u64)>,
+    /// Compiler and version used for kernels.
+    pub compiler: String,
+}
+
+/// Result of compiling one source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Compiled {
+    /// True when the compiler produced an artifact.
+    pub ok: bool,
+    /// The artifact (a shared library for cpu), when `ok`.
+    pub artifact: Option<PathBuf>,
+    /// Compiler diagnostics, kept whether or not it succeeded.
+    pub log: String,
+    /// Cache key: hash of source, header, compiler version and flags.
+    pub key: String,
+    /// True when the result came from the cache.
+    pub cached: bool,
+    /// Seconds the compiler ran (0 when cached).
+    pub seconds: f64,
+}
+
+/// Index of an input set staged on a [`LoadedKernel`].
+pub type SetId = usize;
+
+/// One kernel call's outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct CallOutcome {
+    /// `kb_forward`'s return value.
+    pub status: i32,
+    /// Elapsed time by the backend's [`Clock`].
+    pub elapsed: Duration,
+}
+
+/// An output the kernel must write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputShape {
+    /// Element type.
+    pub dtype: DType,
+    /// Shape.
+    pub shape: Vec<usize>,
+}
+
+/// A compiler and runner of kernels for one kind of device.
+pub trait Backend: Send + Sync {
+    /// Name on the command line and in the store.
+    fn name(&self) -> &'static str;
+    /// The device kernels run on.
+    fn device(&self) -> DeviceInfo;
+    /// How kernel time is measured.
+    fn clock(&self) -> Clock;
+    /// Compiles `source`, reusing `cache_dir` when the same key was compiled before.
+    /// A compile error of the kernel is `Ok` with `ok == false`; `Err` means the
+    /// toolchain itself failed.
+    fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError>;
+    /// Loads an artifact. Only a worker process calls this: loading runs untrusted code.
+    fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError>;
+}
+
+/// A loaded kernel with its staged input sets, inside a worker process.
+pub trait LoadedKernel {
+    /// Makes an input set resident where the kernel runs, with output buffers.
+    fn stage(
+        &mut self,
+        inputs: Vec<HostTensor>,
+        outputs: &[OutputShape],
+    ) -> Result<SetId, BackendError>;
+    /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).
+    fn poison_outputs(&mut self, set: SetId);
+    /// Calls the kernel once on a staged set.
+    fn call(&mut self, set: SetId) -> Result<CallOutcome, BackendError>;
+    /// Copies a set's outputs back to host tensors (raw bytes for bools, so that
+    /// invalid values stay visible).
+    fn read_outputs(&self, set: SetId) -> Result<Vec<(OutputShape, Vec<u8>)>, BackendError>;
+    /// Hash of a set's input bytes as they are now.
+    fn input_digest(&self, set: SetId) -> Result<String, BackendError>;
+}

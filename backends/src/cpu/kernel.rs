@@ -1,0 +1,140 @@
+//! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
+
+use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
+use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, SetId};
+use kbench_tasks::HostTensor;
+use std::path::Path;
+use std::time::Instant;
+
+struct StagedSet {
+    inputs: Vec<AlignedBuffer>,
+    input_desc: Vec<KbTensor>,
+    outputs: Vec<AlignedBuffer>,
+    output_desc: Vec<KbTensor>,
+    output_shapes: Vec<OutputShape>,
+}
+
+/// A `kb_forward` loaded from a shared library.
+pub struct CpuKernel {
+    entry: KbForward,
+    sets: Vec<StagedSet>,
+    _library: libloading::Library,
+}
+
+impl CpuKernel {
+    /// Loads `artifact` and resolves `kb_forward`. Runs the library's initialisers:
+    /// untrusted code, so only in a worker.
+    pub fn load(artifact: &Path) -> Result<Self, BackendError> {
+        // RTLD_NODELETE: the library is never unmapped, since OpenMP threads it started
+        // may still be spinning in it when the worker exits.
+        let flags =
+            libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL | libc::RTLD_NODELETE;
+        // SAFETY: loading runs arbitrary code; the caller is a disposable worker process.
+        let library: libloading::Library =
+            unsafe { libloading::os::unix::Library::open(Some(artifact), flags) }
+                .map_err(|e| BackendError::Load(e.to_string()))?
+                .into();
+        // SAFETY: the symbol's type is the ABI's; a kernel declaring it otherwise
+        // breaks only its own worker.
+        let entry: KbForward = unsafe {
+            *library
+                .get::<KbForward>(b"kb_forward\0")
+                .map_err(|e| BackendError::Load(format!("no `kb_forward` entry point: {e}")))?
+        };
+        Ok(CpuKernel {
+            entry,
+            sets: Vec::new(),
+            _library: library,
+        })
+    }
+
+    fn set(&self, set: SetId) -> Result<&StagedSet, BackendError> {
+        self.sets
+            .get(set)
+            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))
+    }
+}
+
+impl LoadedKernel for CpuKernel {
+    fn stage(
+        &mut self,
+        inputs: Vec<HostTensor>,
+        outputs: &[OutputShape],
+    ) -> Result<SetId, BackendError> {
+        let mut input_bufs = Vec::with_capacity(inputs.len());
+        let mut input_desc = Vec::with_capacity(inputs.len());
+        for t in &inputs {
+            let bytes = t.to_le_bytes();
+            let mut buf = AlignedBuffer::new(bytes.len(), Some(&bytes));
+            input_desc.push(describe(&mut buf, t.dtype(), &t.shape)?);
+            input_bufs.push(buf);
+        }
+        let mut output_bufs = Vec::with_capacity(outputs.len());
+        let mut output_desc = Vec::with_capacity(outputs.len());
+        for o in outputs {
+            let len = o.shape.iter().product::<usize>() * o.dtype.size_bytes();
+            let mut buf = AlignedBuffer::new(len, None);
+            output_desc.push(describe(&mut buf, o.dtype, &o.shape)?);
+            output_bufs.push(buf);
+        }
+        self.sets.push(StagedSet {
+            inputs: input_bufs,
+            input_desc,
+            outputs: output_bufs,
+            output_desc,
+            output_shapes: outputs.to_vec(),
+        });
+        Ok(self.sets.len() - 1)
+    }
+
+    fn poison_outputs(&mut self, set: SetId) {
+        if let Some(s) = self.sets.get_mut(set) {
+            for (buf, shape) in s.outputs.iter_mut().zip(&s.output_shapes) {
+                poison(buf, shape.dtype);
+            }
+        }
+    }
+
+    fn call(&mut self, set: SetId) -> Result<CallOutcome, BackendError> {
+        let entry = self.entry;
+        let s = self
+            .sets
+            .get_mut(set)
+            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))?;
+        let n_in = s.input_desc.len() as i32;
+        let n_out = s.output_desc.len() as i32;
+        let start = Instant::now();
+        // SAFETY: the descriptors point into buffers this set owns, sized by their
+        // shapes. What the kernel does beyond that is confined to this worker.
+        let status = unsafe {
+            entry(
+                s.input_desc.as_ptr(),
+                n_in,
+                s.output_desc.as_mut_ptr(),
+                n_out,
+            )
+        };
+        Ok(CallOutcome {
+            status,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    fn read_outputs(&self, set: SetId) -> Result<Vec<(OutputShape, Vec<u8>)>, BackendError> {
+        let s = self.set(set)?;
+        Ok(s.output_shapes
+            .iter()
+            .cloned()
+            .zip(s.outputs.iter().map(|b| b.bytes().to_vec()))
+            .collect())
+    }
+
+    fn input_digest(&self, set: SetId) -> Result<String, BackendError> {
+        let s = self.set(set)?;
+        let mut h = blake3::Hasher::new();
+        for b in &s.inputs {
+            h.update(b.bytes());
+        }
+        Ok(h.finalize().to_hex().to_string())
+    }
+}

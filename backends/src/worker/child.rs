@@ -1,0 +1,119 @@
+//! The worker's side: load the kernel, run the correctness calls and the timed calls,
+//! write raw outputs and the report. Everything here shares a process with untrusted
+//! code, so nothing here is trusted by the parent beyond what it re-checks.
+
+use super::protocol::{
+    JOB_FILE, Job, REPORT_FILE, Report, TimingReport, TrialReport, net_namespace,
+};
+use crate::backend::{BackendError, LoadedKernel, SetId};
+use crate::timing::run_plan;
+use std::path::Path;
+use std::time::Duration;
+
+fn write_outputs(
+    kernel: &dyn LoadedKernel,
+    set: SetId,
+    dir: &Path,
+    prefix: &str,
+) -> Result<Vec<String>, BackendError> {
+    kernel
+        .read_outputs(set)?
+        .into_iter()
+        .enumerate()
+        .map(|(k, (_, bytes))| {
+            let file = format!("{prefix}_s{set}_{k}.bin");
+            std::fs::write(dir.join(&file), bytes)
+                .map_err(BackendError::io(format!("writing {file}")))?;
+            Ok(file)
+        })
+        .collect()
+}
+
+/// Runs the job in `dir`; the report is written last, atomically.
+pub fn run(dir: &Path) -> Result<(), BackendError> {
+    let job: Job = serde_json::from_slice(
+        &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
+    )
+    .map_err(|e| BackendError::Protocol(format!("job.json: {e}")))?;
+    let backend = crate::backend_by_name(&job.backend)?;
+    let mut kernel = backend.load(&job.artifact)?;
+    let mut sets = Vec::with_capacity(job.sets.len());
+    for files in &job.sets {
+        let inputs = files
+            .iter()
+            .map(|f| f.read(dir))
+            .collect::<Result<Vec<_>, _>>()?;
+        sets.push(kernel.stage(inputs, &job.outputs)?);
+    }
+
+    let mut trials = Vec::with_capacity(sets.len());
+    for &set in &sets {
+        kernel.poison_outputs(set);
+        let outcome = kernel.call(set)?;
+        trials.push(TrialReport {
+            status: outcome.status,
+            input_digest_after: kernel.input_digest(set)?,
+            outputs: write_outputs(kernel.as_ref(), set, dir, "out")?,
+        });
+        if outcome.status != 0 {
+            break;
+        }
+    }
+
+    let all_ok = trials.len() == sets.len() && trials.iter().all(|t| t.status == 0);
+    let timing = match job.timing {
+        Some(plan) if all_ok && !sets.is_empty() => {
+            let mut failed_status = None;
+            let mut timed_sets = vec![false; sets.len()];
+            let seconds = run_plan(&plan, |i| {
+                let set = sets[i % sets.len()];
+                kernel.poison_outputs(set);
+                let outcome = kernel.call(set)?;
+                if outcome.status != 0 {
+                    failed_status = Some(outcome.status);
+                    return Err(BackendError::Protocol("kernel failed".into()));
+                }
+                if i >= plan.warmup {
+                    timed_sets[set] = true;
+                }
+                Ok::<Duration, BackendError>(outcome.elapsed)
+            });
+            let seconds = match (seconds, failed_status) {
+                (Ok(s), _) => s,
+                (Err(_), Some(_)) => Vec::new(),
+                (Err(e), None) => return Err(e),
+            };
+            let mut last_outputs = Vec::with_capacity(sets.len());
+            for &set in &sets {
+                last_outputs.push(if timed_sets[set] && failed_status.is_none() {
+                    write_outputs(kernel.as_ref(), set, dir, "timed")?
+                } else {
+                    Vec::new()
+                });
+            }
+            Some(TimingReport {
+                seconds,
+                failed_status,
+                last_outputs,
+            })
+        }
+        _ => None,
+    };
+
+    let network_isolated = match (&job.parent_net_namespace, net_namespace()) {
+        (Some(parent), Some(own)) => *parent != own,
+        _ => false,
+    };
+    let report = Report {
+        trials,
+        timing,
+        network_isolated,
+    };
+    let tmp = dir.join(".report.json.tmp");
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(&report).map_err(|e| BackendError::Protocol(e.to_string()))?,
+    )
+    .map_err(BackendError::io("writing the report"))?;
+    std::fs::rename(&tmp, dir.join(REPORT_FILE)).map_err(BackendError::io("renaming the report"))
+}

@@ -1,0 +1,238 @@
+//! The parent's side: start a worker under limits, enforce the wall-clock limit, kill
+//! its whole process group, and say how it ended.
+
+use super::protocol::{REPORT_FILE, Report};
+use crate::backend::BackendError;
+use serde::{Deserialize, Serialize};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Limits a worker runs under.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Limits {
+    /// Wall-clock limit for the whole worker.
+    pub timeout: Duration,
+    /// Address-space limit in bytes (`RLIMIT_AS`); `None` for none (CUDA needs none).
+    pub memory_bytes: Option<u64>,
+    /// Try to give the worker a network namespace of its own (no network).
+    pub isolate_network: bool,
+}
+
+/// How a kernel brought its worker down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// Still running at the wall-clock limit; killed.
+    Timeout {
+        /// The limit.
+        seconds: f64,
+    },
+    /// Ran out of its memory limit.
+    OutOfMemory,
+    /// Killed by a signal (segmentation fault, abort, ...).
+    Signal {
+        /// Signal number.
+        signal: i32,
+        /// Its name, e.g. `SIGSEGV`.
+        name: String,
+    },
+    /// Exited with a non-zero code of its own (the kernel called `exit`, or the worker
+    /// could not set up: see the detail).
+    Exit {
+        /// Exit code.
+        code: i32,
+    },
+    /// Exited cleanly but left no readable report.
+    NoReport {
+        /// Why the report could not be read.
+        reason: String,
+    },
+}
+
+impl Fault {
+    /// Short label for tables and the store.
+    pub fn label(&self) -> String {
+        match self {
+            Fault::Timeout { .. } => "timeout".into(),
+            Fault::OutOfMemory => "out_of_memory".into(),
+            Fault::Signal { name, .. } => format!("signal_{}", name.to_lowercase()),
+            Fault::Exit { code } => format!("exit_{code}"),
+            Fault::NoReport { .. } => "no_report".into(),
+        }
+    }
+}
+
+/// The end of one worker.
+#[derive(Debug, Clone)]
+pub struct WorkerOutcome {
+    /// The report, or the fault that prevented it.
+    pub result: Result<Report, Fault>,
+    /// The last lines the worker wrote to stderr.
+    pub stderr_tail: String,
+    /// Wall-clock seconds from start to exit.
+    pub wall_seconds: f64,
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGSEGV => "SIGSEGV".into(),
+        libc::SIGABRT => "SIGABRT".into(),
+        libc::SIGBUS => "SIGBUS".into(),
+        libc::SIGFPE => "SIGFPE".into(),
+        libc::SIGILL => "SIGILL".into(),
+        libc::SIGKILL => "SIGKILL".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGXCPU => "SIGXCPU".into(),
+        other => format!("SIG{other}"),
+    }
+}
+
+fn looks_out_of_memory(stderr: &str) -> bool {
+    [
+        "bad_alloc",
+        "memory allocation of",
+        "Cannot allocate memory",
+        "out of memory",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn kill_group(pid: u32) {
+    // SAFETY: kill(2) with a negative pid signals the process group the worker leads;
+    // failures (already gone) are harmless.
+    unsafe {
+        libc::kill(-(pid as i32), libc::SIGKILL);
+    }
+}
+
+/// Runs `exe args... job_dir` as a worker in `job_dir` under `limits`.
+pub fn run_job(
+    exe: &Path,
+    args: &[&str],
+    job_dir: &Path,
+    limits: Limits,
+) -> Result<WorkerOutcome, BackendError> {
+    let stderr_path = job_dir.join("stderr.log");
+    let stderr =
+        std::fs::File::create(&stderr_path).map_err(BackendError::io("creating stderr.log"))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(args)
+        .arg(job_dir)
+        .current_dir(job_dir)
+        .env_clear()
+        .env("HOME", job_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .process_group(0);
+    for key in [
+        "PATH",
+        "LD_LIBRARY_PATH",
+        "OMP_NUM_THREADS",
+        "OMP_PROC_BIND",
+        "OMP_PLACES",
+    ] {
+        if let Ok(v) = std::env::var(key) {
+            cmd.env(key, v);
+        }
+    }
+    let memory = limits.memory_bytes;
+    let isolate = limits.isolate_network;
+    // SAFETY: only async-signal-safe calls (prctl, setrlimit, unshare) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            // Die with the parent, whatever kills it.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            if let Some(bytes) = memory {
+                let lim = libc::rlimit {
+                    rlim_cur: bytes as libc::rlim_t,
+                    rlim_max: bytes as libc::rlim_t,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if isolate && libc::unshare(libc::CLONE_NEWNET) != 0 {
+                // Not root: a user namespace may still allow a private network namespace.
+                libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
+            }
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(BackendError::io(format!(
+        "starting the worker {}",
+        exe.display()
+    )))?;
+    let pid = child.id();
+    let mut timed_out = false;
+    let status = loop {
+        match child
+            .try_wait()
+            .map_err(BackendError::io("waiting for the worker"))?
+        {
+            Some(status) => break status,
+            None if start.elapsed() >= limits.timeout => {
+                timed_out = true;
+                kill_group(pid);
+                break child
+                    .wait()
+                    .map_err(BackendError::io("reaping the worker"))?;
+            }
+            None => std::thread::sleep(Duration::from_millis(2)),
+        }
+    };
+    let wall_seconds = start.elapsed().as_secs_f64();
+    // Whatever the kernel left behind in the group goes too.
+    kill_group(pid);
+    let stderr_text = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let stderr_tail = tail(&stderr_text, 20);
+    let result = if timed_out {
+        Err(Fault::Timeout {
+            seconds: limits.timeout.as_secs_f64(),
+        })
+    } else if let Some(signal) = status.signal() {
+        if looks_out_of_memory(&stderr_text) {
+            Err(Fault::OutOfMemory)
+        } else {
+            Err(Fault::Signal {
+                signal,
+                name: signal_name(signal),
+            })
+        }
+    } else if status.code() != Some(0) {
+        let code = status.code().unwrap_or(-1);
+        if looks_out_of_memory(&stderr_text) {
+            Err(Fault::OutOfMemory)
+        } else {
+            Err(Fault::Exit { code })
+        }
+    } else {
+        match std::fs::read(job_dir.join(REPORT_FILE)) {
+            Ok(bytes) => serde_json::from_slice::<Report>(&bytes).map_err(|e| Fault::NoReport {
+                reason: format!("malformed report: {e}"),
+            }),
+            Err(e) => Err(Fault::NoReport {
+                reason: e.to_string(),
+            }),
+        }
+    };
+    Ok(WorkerOutcome {
+        result,
+        stderr_tail,
+        wall_seconds,
+    })
+}

@@ -1,0 +1,106 @@
+//! The files exchanged between parent and worker.
+//!
+//! Job folder: `job.json` ([`Job`]), `in_s{set}_{k}.bin` (raw little-endian inputs);
+//! the worker writes `out_s{set}_{k}.bin` (outputs of the correctness call),
+//! `timed_s{set}_{k}.bin` (outputs of the last timed call on that set) and
+//! `report.json` ([`Report`]).
+
+use crate::backend::{BackendError, OutputShape};
+use crate::timing::TimingPlan;
+use kbench_tasks::{DType, HostTensor};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// File name of the job description.
+pub const JOB_FILE: &str = "job.json";
+/// File name of the worker's report.
+pub const REPORT_FILE: &str = "report.json";
+
+/// A raw tensor file in the job folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TensorFile {
+    /// File name relative to the job folder.
+    pub file: String,
+    /// Element type.
+    pub dtype: DType,
+    /// Shape.
+    pub shape: Vec<usize>,
+}
+
+impl TensorFile {
+    /// Writes `tensor` as `file` in `dir`.
+    pub fn write(dir: &Path, file: String, tensor: &HostTensor) -> Result<Self, BackendError> {
+        std::fs::write(dir.join(&file), tensor.to_le_bytes())
+            .map_err(BackendError::io(format!("writing {file}")))?;
+        Ok(TensorFile {
+            file,
+            dtype: tensor.dtype(),
+            shape: tensor.shape.clone(),
+        })
+    }
+
+    /// Reads the tensor back.
+    pub fn read(&self, dir: &Path) -> Result<HostTensor, BackendError> {
+        let bytes = std::fs::read(dir.join(&self.file))
+            .map_err(BackendError::io(format!("reading {}", self.file)))?;
+        HostTensor::from_le_bytes(self.dtype, self.shape.clone(), &bytes)
+            .map_err(|e| BackendError::Protocol(format!("{}: {e}", self.file)))
+    }
+}
+
+/// What the worker is asked to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// Backend name.
+    pub backend: String,
+    /// Compiled kernel.
+    pub artifact: PathBuf,
+    /// Input sets: each the task's inputs then parameters.
+    pub sets: Vec<Vec<TensorFile>>,
+    /// Outputs the kernel must write.
+    pub outputs: Vec<OutputShape>,
+    /// Timing after the correctness calls, rotating over the sets; `None` for none.
+    pub timing: Option<TimingPlan>,
+    /// Inode of the parent's network namespace, to report whether the worker is cut off.
+    pub parent_net_namespace: Option<String>,
+}
+
+/// The correctness call on one set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrialReport {
+    /// `kb_forward`'s return value.
+    pub status: i32,
+    /// Hash of the set's input bytes after the call.
+    pub input_digest_after: String,
+    /// Raw output files of the call.
+    pub outputs: Vec<String>,
+}
+
+/// The timed calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TimingReport {
+    /// Seconds of each timed call, in order.
+    pub seconds: Vec<f64>,
+    /// A non-zero status that stopped the series.
+    pub failed_status: Option<i32>,
+    /// Per set, the raw outputs of the last timed call on it (empty when never timed).
+    pub last_outputs: Vec<Vec<String>>,
+}
+
+/// What the worker reports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    /// One per set, in order; stops at the first failing call.
+    pub trials: Vec<TrialReport>,
+    /// Present when timing was asked for and every correctness call returned 0.
+    pub timing: Option<TimingReport>,
+    /// Whether the worker ran in a network namespace of its own.
+    pub network_isolated: bool,
+}
+
+/// The network namespace of this process, as the `/proc/self/ns/net` link target.
+pub fn net_namespace() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/net")
+        .ok()
+        .map(|p| p.display().to_string())
+}

@@ -1,0 +1,110 @@
+//! `kbench evaluate`: set up a run (or resume one), execute it, print the summary.
+
+use crate::cli::EvaluateArgs;
+use crate::evaluate::{self, Paths, RunConfig};
+use crate::metrics::{SummaryRow, summarize};
+use crate::models;
+use crate::store::Store;
+use anyhow::{Context, bail};
+use comfy_table::{Table, presets::ASCII_BORDERS_ONLY_CONDENSED};
+use kbench_backends::backend_by_name;
+use kbench_backends::cpu::device::last_level_cache_bytes;
+use kbench_backends::timing::TimingPlan;
+use std::sync::Arc;
+
+/// Runs `kbench evaluate`.
+pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db)
+        .await
+        .with_context(|| format!("opening {}", args.db.display()))?;
+    let (run_id, config) = match args.resume {
+        Some(id) => {
+            let run = store.run(id).await?;
+            let config: RunConfig = serde_json::from_str(&run.config)?;
+            eprintln!("resuming run {id} ({} on {})", config.model, config.backend);
+            (id, config)
+        }
+        None => {
+            if args.samples == 0 {
+                bail!("--samples must be at least 1");
+            }
+            if evaluate::select_tasks(&args.tasks).is_empty() {
+                bail!(
+                    "no task id contains `{}`; `kbench tasks list` shows them",
+                    args.tasks
+                );
+            }
+            let flush = args
+                .flush_mb
+                .map_or(last_level_cache_bytes() as usize, |mb| mb << 20);
+            let config = RunConfig {
+                backend: args.backend.clone(),
+                model: args.model.clone(),
+                tasks: args.tasks.clone(),
+                samples: args.samples,
+                timing: TimingPlan {
+                    warmup: args.warmup,
+                    min_calls: args.min_calls.max(1),
+                    max_calls: args.max_calls.max(args.min_calls.max(1)),
+                    budget_seconds: args.timing_budget,
+                    flush_bytes: flush,
+                },
+                limits: evaluate::default_limits(args.timeout, args.memory_limit_mb),
+            };
+            (0, config)
+        }
+    };
+    // Check everything that can fail before any work is stored.
+    let backend: Arc<dyn kbench_backends::Backend> = Arc::from(backend_by_name(&config.backend)?);
+    let model: Arc<dyn models::Model> = Arc::from(models::from_spec(&config.model)?);
+    let run_id = if run_id == 0 {
+        let roofline = evaluate::roofline_for(backend.as_ref());
+        let id = evaluate::create_run(&store, &config, backend.as_ref(), &roofline).await?;
+        eprintln!(
+            "run {id}: {} on {}, {} sample(s) per task",
+            config.model, config.backend, config.samples
+        );
+        id
+    } else {
+        run_id
+    };
+    let paths = Paths {
+        cache_dir: args.cache.clone(),
+        worker_exe: std::env::current_exe().context("locating the kbench binary")?,
+    };
+    evaluate::execute(&store, run_id, backend, model, &paths).await?;
+    let rows = summarize(&store.samples(run_id).await?);
+    print_summary(run_id, &rows);
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn print_summary(run_id: i64, rows: &[SummaryRow]) {
+    let mut table = Table::new();
+    table
+        .load_style(ASCII_BORDERS_ONLY_CONDENSED)
+        .set_header(vec![
+            "category",
+            "samples",
+            "compiled",
+            "correct",
+            "fast_1",
+            "geomean speedup",
+            "roofline flags",
+        ]);
+    for r in rows {
+        table.add_row(vec![
+            r.group.clone(),
+            r.samples.to_string(),
+            pct(r.compile_rate),
+            pct(r.correct_rate),
+            pct(r.fast_1),
+            r.geomean_speedup.map_or("-".into(), |g| format!("{g:.2}x")),
+            r.roofline_flags.to_string(),
+        ]);
+    }
+    println!("run {run_id} (speedup = Rust reference median / kernel median)\n{table}");
+}

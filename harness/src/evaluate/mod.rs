@@ -1,0 +1,243 @@
+//! `kbench evaluate`: the pipeline from answers to stored results.
+//!
+//! For each selected task: generate the trial sets from the run's secret salt, compute
+//! the references, time the Rust reference (the baseline), write the inputs for the
+//! workers; then for each sample not yet stored: ask the model, evaluate the answer
+//! (`sample`), and store it in one transaction. A run can be killed at any moment and
+//! resumed with `--resume`: stored samples are skipped, the rest are evaluated with the
+//! same salt, so the same inputs.
+
+mod baseline;
+mod compare;
+mod roofline;
+mod sample;
+mod trials;
+
+pub use roofline::Roofline;
+
+use crate::models::Model;
+use crate::store::{BaselineRow, NewRun, Store};
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use kbench_backends::Backend;
+use kbench_backends::timing::TimingPlan;
+use kbench_backends::worker::Limits;
+use kbench_tasks::{Task, registry};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a run was asked to do; stored with it so that `--resume` needs nothing else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Backend name.
+    pub backend: String,
+    /// Model spec.
+    pub model: String,
+    /// Task filter: ids containing this text (empty for all).
+    pub tasks: String,
+    /// Samples per task.
+    pub samples: usize,
+    /// Timing plan of kernels and baselines.
+    pub timing: TimingPlan,
+    /// Worker limits.
+    pub limits: Limits,
+}
+
+/// Where files go.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Compile cache.
+    pub cache_dir: PathBuf,
+    /// The `kbench` binary for workers.
+    pub worker_exe: PathBuf,
+}
+
+/// The tasks a filter selects, in registry order.
+pub fn select_tasks(filter: &str) -> Vec<&'static Task> {
+    registry::all()
+        .iter()
+        .filter(|t| t.id().contains(filter))
+        .collect()
+}
+
+fn definition_hash(task: &Task) -> String {
+    let definition = serde_json::json!({
+        "inputs": task.inputs,
+        "params": task.params,
+        "outputs": task.outputs,
+        "tolerance": task.tolerance,
+        "flops": task.flops,
+        "source": task.source,
+    });
+    blake3::hash(definition.to_string().as_bytes()).to_hex()[..32].to_string()
+}
+
+fn new_salt() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    let mut f = std::fs::File::open("/dev/urandom").context("opening /dev/urandom")?;
+    std::io::Read::read_exact(&mut f, &mut bytes).context("reading /dev/urandom")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Creates a run for `config` and returns its id.
+pub async fn create_run(
+    store: &Store,
+    config: &RunConfig,
+    backend: &dyn Backend,
+    roofline: &Roofline,
+) -> anyhow::Result<i64> {
+    let environment = serde_json::json!({
+        "device": backend.device(),
+        "clock": backend.clock(),
+        "kbench": env!("CARGO_PKG_VERSION"),
+        "os": std::fs::read_to_string("/proc/version").unwrap_or_default().trim(),
+        "roofline": roofline,
+    });
+    let id = store
+        .create_run(&NewRun {
+            backend: config.backend.clone(),
+            model: config.model.clone(),
+            config: serde_json::to_string(config)?,
+            environment: environment.to_string(),
+            salt: new_salt()?,
+        })
+        .await?;
+    Ok(id)
+}
+
+/// Runs (or resumes) run `run_id` to the end.
+pub async fn execute(
+    store: &Store,
+    run_id: i64,
+    backend: Arc<dyn Backend>,
+    model: Arc<dyn Model>,
+    paths: &Paths,
+) -> anyhow::Result<()> {
+    let run = store.run(run_id).await?;
+    let config: RunConfig =
+        serde_json::from_str(&run.config).context("reading the run's stored configuration")?;
+    let environment: serde_json::Value = serde_json::from_str(&run.environment)?;
+    let roofline: Roofline = serde_json::from_value(environment["roofline"].clone())
+        .context("reading the run's roofline")?;
+    let tasks = select_tasks(&config.tasks);
+    if tasks.is_empty() {
+        bail!("no task id contains `{}`", config.tasks);
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("kbench-run-")
+        .disable_cleanup(std::env::var_os(sample::KEEP_ENV).is_some())
+        .tempdir()
+        .context("creating a scratch folder")?;
+    let bar = ProgressBar::new((tasks.len() * config.samples) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    for task in tasks {
+        let id = task.id();
+        let cost = task.cost();
+        store
+            .record_task(run_id, &id, &definition_hash(task), cost.flops, cost.bytes)
+            .await?;
+        let done = store.done_samples(run_id, &id).await?;
+        let todo: Vec<usize> = (0..config.samples)
+            .filter(|s| !done.contains(&(*s as i64)))
+            .collect();
+        bar.inc((config.samples - todo.len()) as u64);
+        if todo.is_empty() {
+            continue;
+        }
+        bar.set_message(format!("{id}: references"));
+        let salt = run.salt.clone();
+        let sets = tokio::task::spawn_blocking(move || trials::trial_sets(task, &salt))
+            .await?
+            .with_context(|| format!("{id}: running the reference"))?;
+        let sets = Arc::new(sets);
+        let baseline_median = match store
+            .baseline(run_id, &id, baseline::RUST_REFERENCE)
+            .await?
+        {
+            Some(b) => b.median_s,
+            None => {
+                bar.set_message(format!("{id}: timing the reference"));
+                let (s, plan) = (Arc::clone(&sets), config.timing);
+                let stats =
+                    tokio::task::spawn_blocking(move || baseline::time_reference(task, &s, &plan))
+                        .await??;
+                let row = BaselineRow {
+                    calls: stats.calls as i64,
+                    min_s: stats.min,
+                    median_s: stats.median,
+                    mean_s: stats.mean,
+                    stddev_s: stats.stddev,
+                };
+                store
+                    .save_baseline(run_id, &id, baseline::RUST_REFERENCE, &row)
+                    .await?;
+                stats.median
+            }
+        };
+        let task_dir = scratch.path().join(id.replace('/', "__"));
+        let input_files = trials::write_inputs(&task_dir.join("inputs"), &sets)?;
+        let input_digests: Vec<String> = sets
+            .iter()
+            .map(|s| compare::input_digest(&s.inputs))
+            .collect();
+        for sample_index in todo {
+            bar.set_message(format!("{id} #{sample_index}"));
+            let answer = model.answer(task, sample_index)?;
+            let (backend, sets, input_files, input_digests, task_dir, paths, config) = (
+                Arc::clone(&backend),
+                Arc::clone(&sets),
+                input_files.clone(),
+                input_digests.clone(),
+                task_dir.clone(),
+                paths.clone(),
+                config.clone(),
+            );
+            let record = tokio::task::spawn_blocking(move || {
+                let ctx = sample::SampleContext {
+                    backend: backend.as_ref(),
+                    languages: &crate::extract::CPU_LANGUAGES,
+                    task,
+                    sets: &sets,
+                    input_files: &input_files,
+                    input_digests: &input_digests,
+                    cache_dir: &paths.cache_dir,
+                    scratch: &task_dir,
+                    worker_exe: &paths.worker_exe,
+                    limits: config.limits,
+                    plan: config.timing,
+                    baseline_median: Some(baseline_median),
+                    roofline,
+                };
+                sample::evaluate(&ctx, run_id, sample_index, answer)
+            })
+            .await??;
+            store.save_sample(&record).await?;
+            bar.inc(1);
+        }
+        drop(sets);
+        let _ = std::fs::remove_dir_all(&task_dir);
+    }
+    bar.finish_and_clear();
+    store.finish_run(run_id).await?;
+    Ok(())
+}
+
+/// Default worker limits: 180 s, 16 GiB of address space, no network.
+pub fn default_limits(timeout_s: u64, memory_mb: u64) -> Limits {
+    Limits {
+        timeout: Duration::from_secs(timeout_s),
+        memory_bytes: (memory_mb > 0).then_some(memory_mb << 20),
+        isolate_network: true,
+    }
+}
+
+/// The roofline of the backend's device (measured once per run).
+pub fn roofline_for(backend: &dyn Backend) -> Roofline {
+    roofline::measure(&backend.device())
+}

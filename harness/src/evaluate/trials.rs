@@ -1,0 +1,79 @@
+//! The trial sets of one task in one run: inputs from seeds derived from the run's
+//! secret salt, reference outputs, and the raw input files the workers read.
+
+use kbench_backends::BackendError;
+use kbench_backends::worker::TensorFile;
+use kbench_tasks::{HostTensor, Task};
+use std::path::Path;
+
+/// Correctness trials per sample (the protocol's 5).
+pub const TRIALS: usize = 5;
+
+/// The seed of `trial` of `task` in a run with `salt`. Without the salt, the seeds
+/// cannot be predicted, so a kernel cannot special-case them.
+pub fn trial_seed(salt: &str, task_id: &str, trial: usize) -> u64 {
+    let mut h = blake3::Hasher::new();
+    h.update(salt.as_bytes());
+    h.update(&[0]);
+    h.update(task_id.as_bytes());
+    h.update(&(trial as u64).to_le_bytes());
+    let bytes = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&bytes.as_bytes()[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// One trial's inputs (inputs then parameters) and reference outputs.
+#[derive(Debug, Clone)]
+pub struct TrialSet {
+    /// Inputs then parameters.
+    pub inputs: Vec<HostTensor>,
+    /// Reference outputs.
+    pub reference: Vec<HostTensor>,
+}
+
+/// Generates the trial sets of `task` and runs the reference on each.
+pub fn trial_sets(task: &Task, salt: &str) -> Result<Vec<TrialSet>, kbench_tasks::TaskError> {
+    let id = task.id();
+    (0..TRIALS)
+        .map(|trial| {
+            let inputs = task.generate(trial_seed(salt, &id, trial));
+            let reference = task.run_reference(&inputs)?;
+            Ok(TrialSet { inputs, reference })
+        })
+        .collect()
+}
+
+/// Writes every set's inputs as raw files in `dir`, returning absolute descriptions.
+pub fn write_inputs(dir: &Path, sets: &[TrialSet]) -> Result<Vec<Vec<TensorFile>>, BackendError> {
+    std::fs::create_dir_all(dir)
+        .map_err(BackendError::io(format!("creating {}", dir.display())))?;
+    sets.iter()
+        .enumerate()
+        .map(|(s, set)| {
+            set.inputs
+                .iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    let mut f = TensorFile::write(dir, format!("in_s{s}_{k}.bin"), t)?;
+                    f.file = dir.join(&f.file).display().to_string();
+                    Ok(f)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_depend_on_salt_task_and_trial() {
+        let a = trial_seed("salt", "activation/relu", 0);
+        assert_eq!(a, trial_seed("salt", "activation/relu", 0));
+        assert_ne!(a, trial_seed("other", "activation/relu", 0));
+        assert_ne!(a, trial_seed("salt", "activation/gelu", 0));
+        assert_ne!(a, trial_seed("salt", "activation/relu", 1));
+    }
+}

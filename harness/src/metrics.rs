@@ -1,0 +1,98 @@
+//! Summaries of stored samples: compile rate, correctness rate, fast_p and the
+//! geometric-mean speedup, per category and overall.
+
+use crate::store::SampleRow;
+use std::collections::BTreeMap;
+
+/// One line of a summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Category, or `all`.
+    pub group: String,
+    /// Samples counted.
+    pub samples: usize,
+    /// Share that compiled.
+    pub compile_rate: f64,
+    /// Share that passed every check.
+    pub correct_rate: f64,
+    /// Share correct and faster than the baseline (failures count against).
+    pub fast_1: f64,
+    /// Geometric mean of the speedups of the correct samples.
+    pub geomean_speedup: Option<f64>,
+    /// Correct samples flagged as faster than the roofline.
+    pub roofline_flags: usize,
+}
+
+fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
+    let n = samples.len().max(1) as f64;
+    let count = |f: &dyn Fn(&SampleRow) -> bool| samples.iter().filter(|s| f(s)).count();
+    let speedups: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.correct)
+        .filter_map(|s| s.speedup)
+        .filter(|s| *s > 0.0)
+        .collect();
+    SummaryRow {
+        group,
+        samples: samples.len(),
+        compile_rate: count(&|s| s.compiled) as f64 / n,
+        correct_rate: count(&|s| s.correct) as f64 / n,
+        fast_1: count(&|s| s.correct && s.speedup.is_some_and(|x| x > 1.0)) as f64 / n,
+        geomean_speedup: (!speedups.is_empty())
+            .then(|| (speedups.iter().map(|s| s.ln()).sum::<f64>() / speedups.len() as f64).exp()),
+        roofline_flags: count(&|s| s.correct && s.faster_than_roofline == Some(true)),
+    }
+}
+
+/// Per-category rows, then `all`.
+pub fn summarize(samples: &[SampleRow]) -> Vec<SummaryRow> {
+    let mut by_category: BTreeMap<String, Vec<&SampleRow>> = BTreeMap::new();
+    for s in samples {
+        let category = s.task_id.split('/').next().unwrap_or("").to_string();
+        by_category.entry(category).or_default().push(s);
+    }
+    let mut rows: Vec<SummaryRow> = by_category.into_iter().map(|(c, s)| row(c, &s)).collect();
+    rows.push(row("all".into(), &samples.iter().collect::<Vec<_>>()));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(task: &str, compiled: bool, correct: bool, speedup: Option<f64>) -> SampleRow {
+        SampleRow {
+            task_id: task.into(),
+            sample_index: 0,
+            turn: 1,
+            outcome: if correct { "correct" } else { "wrong" }.into(),
+            compiled,
+            correct,
+            fault: None,
+            detail: None,
+            kernel_median_s: None,
+            speedup,
+            faster_than_roofline: Some(false),
+        }
+    }
+
+    #[test]
+    fn rates_count_failures_against_and_geomean_only_correct() {
+        let rows = summarize(&[
+            sample("a/x", true, true, Some(2.0)),
+            sample("a/y", true, true, Some(0.5)),
+            sample("a/z", true, false, Some(100.0)),
+            sample("b/w", false, false, None),
+        ]);
+        let a = &rows[0];
+        assert_eq!(a.group, "a");
+        assert_eq!(a.samples, 3);
+        assert!((a.correct_rate - 2.0 / 3.0).abs() < 1e-12);
+        assert!((a.fast_1 - 1.0 / 3.0).abs() < 1e-12);
+        assert!((a.geomean_speedup.expect("some") - 1.0).abs() < 1e-12);
+        let all = rows.last().expect("all row");
+        assert_eq!(all.samples, 4);
+        assert!((all.compile_rate - 0.75).abs() < 1e-12);
+        assert!(rows[1].geomean_speedup.is_none());
+    }
+}

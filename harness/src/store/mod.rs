@@ -1,0 +1,289 @@
+//! The SQLite store (through `sqlx`): runs, tasks, baselines, samples and trials.
+//!
+//! One file, WAL mode, embedded migrations. A sample and its trials are written in one
+//! transaction, keyed by `(run, task, sample, turn)`, so a run killed at any moment
+//! resumes without losing or duplicating a result.
+
+mod records;
+
+pub use records::{NewRun, RunRow, RunSummary, SampleRecord, SampleRow, TrialRecord};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use thiserror::Error;
+
+/// Errors of the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database refused a statement.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The folder of the database file could not be created.
+    #[error("cannot create {path}: {source}")]
+    Io {
+        /// The folder.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No run has this id.
+    #[error("no run {0} in the database; `kbench runs` lists them")]
+    NoSuchRun(i64),
+}
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A stored baseline timing.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct BaselineRow {
+    /// Timed calls.
+    pub calls: i64,
+    /// Fastest call, seconds.
+    pub min_s: f64,
+    /// Median call, seconds.
+    pub median_s: f64,
+    /// Mean, seconds.
+    pub mean_s: f64,
+    /// Standard deviation, seconds.
+    pub stddev_s: f64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Creates a run and returns its id.
+    pub async fn create_run(&self, run: &NewRun) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO runs (created_at, backend, model, config, environment, salt) \
+             VALUES (datetime('now'), ?, ?, ?, ?, ?)",
+        )
+        .bind(&run.backend)
+        .bind(&run.model)
+        .bind(&run.config)
+        .bind(&run.environment)
+        .bind(&run.salt)
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    /// Loads a run, salt included (for resuming only).
+    pub async fn run(&self, id: i64) -> Result<RunRow, StoreError> {
+        sqlx::query_as::<_, RunRow>(
+            "SELECT id, created_at, finished_at, backend, model, config, environment, salt \
+             FROM runs WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NoSuchRun(id))
+    }
+
+    /// Marks a run finished.
+    pub async fn finish_run(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET finished_at = datetime('now') WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every run with its counts, newest first. The salt is not read.
+    pub async fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+        Ok(sqlx::query_as::<_, RunSummary>(
+            "SELECT r.id, r.created_at, r.finished_at, r.backend, r.model, \
+                    COUNT(s.id) AS samples, COALESCE(SUM(s.compiled), 0) AS compiled, \
+                    COALESCE(SUM(s.correct), 0) AS correct \
+             FROM runs r LEFT JOIN samples s ON s.run_id = r.id \
+             GROUP BY r.id ORDER BY r.id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records which task definition a run used.
+    pub async fn record_task(
+        &self,
+        run: i64,
+        task_id: &str,
+        definition_hash: &str,
+        flops: u64,
+        min_bytes: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO run_tasks (run_id, task_id, definition_hash, flops, min_bytes) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(run)
+        .bind(task_id)
+        .bind(definition_hash)
+        .bind(flops as i64)
+        .bind(min_bytes as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A stored baseline, if measured.
+    pub async fn baseline(
+        &self,
+        run: i64,
+        task_id: &str,
+        kind: &str,
+    ) -> Result<Option<BaselineRow>, StoreError> {
+        Ok(sqlx::query_as::<_, BaselineRow>(
+            "SELECT calls, min_s, median_s, mean_s, stddev_s FROM baselines \
+             WHERE run_id = ? AND task_id = ? AND kind = ?",
+        )
+        .bind(run)
+        .bind(task_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Stores a baseline (first writer wins).
+    pub async fn save_baseline(
+        &self,
+        run: i64,
+        task_id: &str,
+        kind: &str,
+        b: &BaselineRow,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO baselines \
+             (run_id, task_id, kind, calls, min_s, median_s, mean_s, stddev_s) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(run)
+        .bind(task_id)
+        .bind(kind)
+        .bind(b.calls)
+        .bind(b.min_s)
+        .bind(b.median_s)
+        .bind(b.mean_s)
+        .bind(b.stddev_s)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Sample indices already stored for `(run, task)` at turn 1.
+    pub async fn done_samples(&self, run: i64, task_id: &str) -> Result<BTreeSet<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT sample_index FROM samples WHERE run_id = ? AND task_id = ? AND turn = 1",
+        )
+        .bind(run)
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(i,)| i).collect())
+    }
+
+    /// Stores a sample and its trials in one transaction.
+    pub async fn save_sample(&self, s: &SampleRecord) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO samples (run_id, task_id, sample_index, turn, prompt, answer, code, \
+               outcome, compiled, correct, fault, detail, compile_log, compile_key, \
+               compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
+               kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
+               faster_than_roofline, network_isolated, worker_seconds, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               datetime('now'))",
+        )
+        .bind(s.run_id)
+        .bind(&s.task_id)
+        .bind(s.sample_index)
+        .bind(s.turn)
+        .bind(&s.prompt)
+        .bind(&s.answer)
+        .bind(&s.code)
+        .bind(&s.outcome)
+        .bind(s.compiled)
+        .bind(s.correct)
+        .bind(&s.fault)
+        .bind(&s.detail)
+        .bind(&s.compile_log)
+        .bind(&s.compile_key)
+        .bind(s.compile_cached)
+        .bind(s.compile_seconds)
+        .bind(s.kernel.map(|k| k.calls as i64))
+        .bind(s.kernel.map(|k| k.min))
+        .bind(s.kernel.map(|k| k.median))
+        .bind(s.kernel.map(|k| k.mean))
+        .bind(s.kernel.map(|k| k.stddev))
+        .bind(s.timed_outputs_ok)
+        .bind(s.speedup)
+        .bind(s.faster_than_roofline)
+        .bind(s.network_isolated)
+        .bind(s.worker_seconds)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        for t in &s.trials {
+            sqlx::query(
+                "INSERT INTO trials (sample_id, trial, status, passed, inputs_unchanged, \
+                   max_abs_err, max_e, mismatches, first_mismatch) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(t.trial)
+            .bind(t.status)
+            .bind(t.passed)
+            .bind(t.inputs_unchanged)
+            .bind(t.max_abs_err)
+            .bind(t.max_e)
+            .bind(t.mismatches)
+            .bind(&t.first_mismatch)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every sample of a run, in task and sample order.
+    pub async fn samples(&self, run: i64) -> Result<Vec<SampleRow>, StoreError> {
+        Ok(sqlx::query_as::<_, SampleRow>(
+            "SELECT task_id, sample_index, turn, outcome, compiled, correct, fault, detail, \
+                    kernel_median_s, speedup, faster_than_roofline \
+             FROM samples WHERE run_id = ? ORDER BY task_id, sample_index, turn",
+        )
+        .bind(run)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

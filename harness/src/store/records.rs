@@ -1,0 +1,159 @@
+//! Rows going into and coming out of the store.
+
+use kbench_backends::timing::Stats;
+
+/// A run about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Backend name.
+    pub backend: String,
+    /// Model spec, e.g. `replay:solutions/cpu`.
+    pub model: String,
+    /// JSON configuration.
+    pub config: String,
+    /// JSON environment.
+    pub environment: String,
+    /// Secret salt (hex).
+    pub salt: String,
+}
+
+/// A stored run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    /// Id.
+    pub id: i64,
+    /// Creation time (UTC).
+    pub created_at: String,
+    /// Completion time, when finished.
+    pub finished_at: Option<String>,
+    /// Backend name.
+    pub backend: String,
+    /// Model spec.
+    pub model: String,
+    /// JSON configuration.
+    pub config: String,
+    /// JSON environment.
+    pub environment: String,
+    /// Secret salt.
+    pub salt: String,
+}
+
+/// A line of `kbench runs`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunSummary {
+    /// Id.
+    pub id: i64,
+    /// Creation time.
+    pub created_at: String,
+    /// Completion time.
+    pub finished_at: Option<String>,
+    /// Backend.
+    pub backend: String,
+    /// Model.
+    pub model: String,
+    /// Samples stored.
+    pub samples: i64,
+    /// Samples that compiled.
+    pub compiled: i64,
+    /// Samples that passed.
+    pub correct: i64,
+}
+
+/// One correctness trial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialRecord {
+    /// Trial number, from 0.
+    pub trial: i64,
+    /// `kb_forward`'s status.
+    pub status: Option<i64>,
+    /// Every element within tolerance, inputs unchanged.
+    pub passed: bool,
+    /// Inputs byte-identical after the call.
+    pub inputs_unchanged: Option<bool>,
+    /// Largest |out - ref|.
+    pub max_abs_err: Option<f64>,
+    /// Largest |out - ref| / (1 + |ref|).
+    pub max_e: Option<f64>,
+    /// Elements out of tolerance.
+    pub mismatches: Option<i64>,
+    /// Where the first mismatch is, and its values.
+    pub first_mismatch: Option<String>,
+}
+
+/// One evaluated sample, ready to store.
+#[derive(Debug, Clone)]
+pub struct SampleRecord {
+    /// Run.
+    pub run_id: i64,
+    /// Task.
+    pub task_id: String,
+    /// Sample number, from 0.
+    pub sample_index: i64,
+    /// Turn, from 1.
+    pub turn: i64,
+    /// Prompt sent (none for replayed answers).
+    pub prompt: Option<String>,
+    /// The model's answer.
+    pub answer: Option<String>,
+    /// Extracted code.
+    pub code: Option<String>,
+    /// no_answer | no_code | compile_error | fault | wrong | correct.
+    pub outcome: String,
+    /// Compiled.
+    pub compiled: bool,
+    /// Correct.
+    pub correct: bool,
+    /// Fault label.
+    pub fault: Option<String>,
+    /// Human-readable detail of the outcome.
+    pub detail: Option<String>,
+    /// Compiler diagnostics.
+    pub compile_log: Option<String>,
+    /// Compile cache key.
+    pub compile_key: Option<String>,
+    /// From the compile cache.
+    pub compile_cached: Option<bool>,
+    /// Compile seconds.
+    pub compile_seconds: Option<f64>,
+    /// Kernel timing.
+    pub kernel: Option<Stats>,
+    /// Outputs of the timed calls re-checked and within tolerance.
+    pub timed_outputs_ok: Option<bool>,
+    /// Baseline median / kernel median.
+    pub speedup: Option<f64>,
+    /// Faster than the roofline allows: flagged, never celebrated.
+    pub faster_than_roofline: Option<bool>,
+    /// The worker had no network.
+    pub network_isolated: Option<bool>,
+    /// Worker wall-clock seconds.
+    pub worker_seconds: Option<f64>,
+    /// Correctness trials.
+    pub trials: Vec<TrialRecord>,
+}
+
+/// A stored sample, as summaries need it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SampleRow {
+    /// Task.
+    pub task_id: String,
+    /// Sample number.
+    pub sample_index: i64,
+    /// Turn.
+    pub turn: i64,
+    /// Outcome.
+    pub outcome: String,
+    /// Compiled.
+    pub compiled: bool,
+    /// Correct.
+    pub correct: bool,
+    /// Fault label.
+    pub fault: Option<String>,
+    /// Detail.
+    pub detail: Option<String>,
+    /// Kernel median seconds.
+    pub kernel_median_s: Option<f64>,
+    /// Speedup.
+    pub speedup: Option<f64>,
+    /// Roofline flag.
+    pub faster_than_roofline: Option<bool>,
+}
