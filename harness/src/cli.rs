@@ -29,12 +29,28 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Measure the harness itself: the per-sample cost of evaluation.
+    Bench(BenchArgs),
     /// Internal: run one job as an isolated worker (started by `evaluate`).
     #[command(name = "__worker", hide = true)]
     Worker {
         /// The job folder.
         dir: PathBuf,
     },
+}
+
+/// `kbench bench` options.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Task whose bundled solution is evaluated.
+    #[arg(long, default_value = "activation/relu")]
+    pub task: String,
+    /// Repeats (each compiles from an empty cache).
+    #[arg(long, default_value_t = 10)]
+    pub repeats: usize,
+    /// Where answers come from.
+    #[arg(long, default_value = "replay:solutions/cpu")]
+    pub model: String,
 }
 
 /// Default database file.

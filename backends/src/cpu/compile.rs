@@ -23,9 +23,17 @@ pub fn compiler_version(compiler: &str) -> String {
         .unwrap_or_else(|| format!("{compiler} (not runnable)"))
 }
 
+/// The exception guard linked into every kernel library (see `shim.cpp`).
+const SHIM: &str = include_str!("shim.cpp");
+
+/// Status the guard returns when the kernel threw `std::bad_alloc`.
+pub const STATUS_OUT_OF_MEMORY: i32 = -1001;
+/// Status the guard returns when the kernel threw any other exception.
+pub const STATUS_EXCEPTION: i32 = -1000;
+
 fn cache_key(compiler_version: &str, source: &str) -> String {
     let mut h = blake3::Hasher::new();
-    for part in [compiler_version, ABI_HEADER, &FLAGS.join(" "), source] {
+    for part in [compiler_version, ABI_HEADER, SHIM, &FLAGS.join(" "), source] {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -62,12 +70,15 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         .map_err(BackendError::io("writing kbench.h"))?;
     std::fs::write(work.path().join("kernel.cpp"), source)
         .map_err(BackendError::io("writing kernel.cpp"))?;
+    std::fs::write(work.path().join("kbench_shim.cpp"), SHIM)
+        .map_err(BackendError::io("writing kbench_shim.cpp"))?;
     let start = Instant::now();
     let output = Command::new(compiler)
         .args(FLAGS)
         .arg("-I")
         .arg(work.path())
         .arg(work.path().join("kernel.cpp"))
+        .arg(work.path().join("kbench_shim.cpp"))
         .arg("-o")
         .arg(work.path().join("kernel.so"))
         .current_dir(work.path())

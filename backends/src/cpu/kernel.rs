@@ -38,8 +38,8 @@ impl CpuKernel {
         // breaks only its own worker.
         let entry: KbForward = unsafe {
             *library
-                .get::<KbForward>(b"kb_forward\0")
-                .map_err(|e| BackendError::Load(format!("no `kb_forward` entry point: {e}")))?
+                .get::<KbForward>(b"kbench_guarded_forward\0")
+                .map_err(|e| BackendError::Load(format!("no guarded entry point: {e}")))?
         };
         Ok(CpuKernel {
             entry,

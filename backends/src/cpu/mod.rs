@@ -2,20 +2,23 @@
 //! library, run on host buffers, timed by the host monotonic clock.
 
 mod compile;
+pub use compile::{STATUS_EXCEPTION, STATUS_OUT_OF_MEMORY};
 pub mod device;
 mod kernel;
 
 use crate::backend::{Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel};
 use std::path::Path;
 
-/// Compiler flags of the kernel contract, without include paths and files.
-pub const FLAGS: [&str; 6] = [
+/// Compiler flags of the kernel contract, without include paths and files. The last
+/// one makes a missing `kb_forward` (or any undefined symbol) a compile error.
+pub const FLAGS: [&str; 7] = [
     "-std=c++17",
     "-O3",
     "-march=native",
     "-fopenmp",
     "-shared",
     "-fPIC",
+    "-Wl,--no-undefined",
 ];
 
 /// The `cpu` backend.

@@ -1,5 +1,6 @@
 //! One module per top-level command.
 
+mod bench;
 mod evaluate;
 mod runs;
 mod tasks;
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tasks(cmd) => tasks::run(cmd),
         Command::Evaluate(args) => runtime()?.block_on(evaluate::run(args)),
         Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
+        Command::Bench(args) => bench::run(&args),
         Command::Worker { dir } => Ok(kbench_backends::worker::child::run(&dir)?),
     }
 }

@@ -241,3 +241,52 @@ pub fn default_limits(timeout_s: u64, memory_mb: u64) -> Limits {
 pub fn roofline_for(backend: &dyn Backend) -> Roofline {
     roofline::measure(&backend.device())
 }
+
+/// Per-sample cost of one task's answer, for `kbench bench`: the references and the
+/// baseline are computed once (as within a run); each repeat then compiles from an empty
+/// cache, runs the worker with the correctness trials and the timed calls, and compares.
+/// Returns the wall-clock seconds of each repeat and the last stored record's outcome.
+pub fn bench_samples(
+    task: &'static Task,
+    answer: crate::models::Answer,
+    backend: &dyn Backend,
+    config: &RunConfig,
+    worker_exe: &std::path::Path,
+    repeats: usize,
+) -> anyhow::Result<(Vec<f64>, String)> {
+    let scratch = tempfile::tempdir().context("creating a scratch folder")?;
+    let salt = new_salt()?;
+    let sets = trials::trial_sets(task, &salt)?;
+    let baseline = baseline::time_reference(task, &sets, &config.timing)?;
+    let input_files = trials::write_inputs(&scratch.path().join("inputs"), &sets)?;
+    let input_digests: Vec<String> = sets
+        .iter()
+        .map(|s| compare::input_digest(&s.inputs))
+        .collect();
+    let roofline = roofline::measure(&backend.device());
+    let mut seconds = Vec::with_capacity(repeats);
+    let mut outcome = String::new();
+    for _ in 0..repeats {
+        let cache = tempfile::tempdir().context("creating a compile cache")?;
+        let ctx = sample::SampleContext {
+            backend,
+            languages: &crate::extract::CPU_LANGUAGES,
+            task,
+            sets: &sets,
+            input_files: &input_files,
+            input_digests: &input_digests,
+            cache_dir: cache.path(),
+            scratch: scratch.path(),
+            worker_exe,
+            limits: config.limits,
+            plan: config.timing,
+            baseline_median: Some(baseline.median),
+            roofline,
+        };
+        let start = std::time::Instant::now();
+        let record = sample::evaluate(&ctx, 0, 0, Some(answer.clone()))?;
+        seconds.push(start.elapsed().as_secs_f64());
+        outcome = record.outcome;
+    }
+    Ok((seconds, outcome))
+}

@@ -186,8 +186,11 @@ pub fn evaluate(
     }
     if let Some(bad) = report.trials.iter().find(|t| t.status != 0) {
         rec.outcome = "fault".into();
-        rec.fault = Some(format!("kernel_status_{}", bad.status));
-        rec.detail = Some(format!("kb_forward returned {}", bad.status));
+        rec.fault = Some(status_fault(bad.status));
+        rec.detail = Some(format!(
+            "kb_forward returned {}\nstderr:\n{}",
+            bad.status, outcome.stderr_tail
+        ));
         return Ok(rec);
     }
     if let Some(t) = rec.trials.iter().find(|t| !t.passed) {
@@ -212,7 +215,7 @@ pub fn evaluate(
     };
     if let Some(status) = timing.failed_status {
         rec.outcome = "fault".into();
-        rec.fault = Some(format!("kernel_status_{status}"));
+        rec.fault = Some(status_fault(status));
         rec.detail = Some(format!("kb_forward returned {status} during timing"));
         return Ok(rec);
     }
@@ -240,13 +243,24 @@ pub fn evaluate(
     Ok(rec)
 }
 
+/// The fault label of a non-zero status: the exception guard's codes, or the kernel's.
+fn status_fault(status: i32) -> String {
+    match status {
+        kbench_backends::cpu::STATUS_OUT_OF_MEMORY => "out_of_memory".into(),
+        kbench_backends::cpu::STATUS_EXCEPTION => "exception".into(),
+        other => format!("kernel_status_{other}"),
+    }
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn first_error_line(log: &str) -> String {
     log.lines()
-        .find(|l| l.contains("error"))
+        .find(|l| {
+            (l.contains("error") || l.contains("undefined reference")) && !l.starts_with("collect2")
+        })
         .or_else(|| log.lines().next())
         .unwrap_or("compile failed")
         .to_string()

@@ -1,0 +1,72 @@
+//! Helpers shared by the end-to-end tests: running `kbench`, writing replay answers,
+//! reading the store.
+
+#![allow(dead_code)]
+
+use kbench::store::{SampleRow, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `kbench` binary under test.
+pub fn kbench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kbench"))
+}
+
+/// Runs `kbench` with `args` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    kbench().args(args).output().expect("kbench runs")
+}
+
+/// Fast timing settings for tests (the protocol itself is unchanged).
+pub const FAST_TIMING: [&str; 8] = [
+    "--warmup",
+    "1",
+    "--min-calls",
+    "2",
+    "--max-calls",
+    "5",
+    "--timing-budget",
+    "0.05",
+];
+
+/// Writes an answer holding `code` in a C++ fence as sample `k` of `task`.
+pub fn write_answer(dir: &Path, task: &str, sample: Option<usize>, text: &str) {
+    let (category, name) = task.split_once('/').expect("category/name");
+    let folder = dir.join(category);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let file = match sample {
+        Some(k) => format!("{name}.{k}.md"),
+        None => format!("{name}.md"),
+    };
+    std::fs::write(folder.join(file), text).expect("write answer");
+}
+
+/// A C++ answer for an elementwise f32 kernel whose loop body is `body` (`x`, `y`, `n`
+/// and `i` in scope).
+pub fn elementwise_answer(body: &str) -> String {
+    format!(
+        "Here is the kernel.\n\n```cpp\n#include \"kbench.h\"\n#include <cmath>\n\
+         #include <cstdlib>\n#include <cstring>\n#include <stdexcept>\n#include <vector>\n\
+         extern \"C\" int kb_forward(const kb_tensor *in, int n_in, kb_tensor *out, int n_out) {{\n\
+         float *x = static_cast<float *>(in[0].data);\n\
+         float *y = static_cast<float *>(out[0].data);\n\
+         const int64_t n = kb_numel(&in[0]);\n\
+         {body}\n\
+         return 0;\n}}\n```\n"
+    )
+}
+
+/// The bundled solutions folder.
+pub fn solutions() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../solutions/cpu")
+}
+
+/// Every sample of `run` in the database at `db`.
+pub fn samples(db: &Path, run: i64) -> Vec<SampleRow> {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = Store::open(db).await.expect("open store");
+            store.samples(run).await.expect("samples")
+        })
+}
