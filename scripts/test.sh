@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: builds everything in release mode (the
-# reference ops are ~100x slower in debug), runs `cargo test`, installs PyTorch into
-# .venv if it is missing, and runs the PyTorch parity check on every task and 3 seeds.
+# The whole test suite on a fresh machine: installs PyTorch into .venv if it is missing
+# (the parity check and the PyTorch-baseline test need it), builds everything in release
+# mode (the reference ops are ~100x slower in debug), runs `cargo test`, and runs the
+# PyTorch parity check on every task and 3 seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-echo "== cargo test (release) =="
-cargo test --release --workspace --locked
 
 echo "== PyTorch for the parity check =="
 if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
@@ -15,6 +13,9 @@ if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
   .venv/bin/pip install --quiet --disable-pip-version-check torch numpy
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, '-', torch.get_num_threads(), 'threads')"
+
+echo "== cargo test (release) =="
+cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task, seeds 1 2 3) =="
 cargo build --release --locked -p kbench

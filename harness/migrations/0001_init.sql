@@ -62,7 +62,10 @@ CREATE TABLE samples (
     kernel_mean_s REAL,
     kernel_stddev_s REAL,
     timed_outputs_ok INTEGER,
+    -- Rust reference median / kernel median
     speedup REAL,
+    -- PyTorch eager median / kernel median, where PyTorch was timed
+    speedup_pytorch REAL,
     faster_than_roofline INTEGER,
     network_isolated INTEGER,
     worker_seconds REAL,

@@ -101,6 +101,13 @@ pub struct EvaluateArgs {
     /// MiB written before each timed call to flush the cache (default: the LLC size).
     #[arg(long)]
     pub flush_mb: Option<usize>,
+    /// Python with torch for the second baseline, PyTorch eager on the CPU (default:
+    /// .venv/bin/python when it has torch).
+    #[arg(long, value_name = "PYTHON")]
+    pub pytorch: Option<PathBuf>,
+    /// Do not time PyTorch eager even when it is installed.
+    #[arg(long, conflicts_with = "pytorch")]
+    pub no_pytorch: bool,
 }
 
 /// `kbench tasks ...`

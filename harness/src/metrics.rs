@@ -17,29 +17,52 @@ pub struct SummaryRow {
     pub correct_rate: f64,
     /// Share correct and faster than the baseline (failures count against).
     pub fast_1: f64,
-    /// Geometric mean of the speedups of the correct samples.
+    /// Geometric mean of the speedups (over the Rust reference) of the correct samples.
     pub geomean_speedup: Option<f64>,
+    /// Share correct and faster than PyTorch eager, among samples whose task has that
+    /// baseline (failures count against).
+    pub fast_1_pytorch: Option<f64>,
+    /// Geometric mean of the speedups over PyTorch eager of the correct samples.
+    pub geomean_speedup_pytorch: Option<f64>,
     /// Correct samples flagged as faster than the roofline.
     pub roofline_flags: usize,
+}
+
+fn correct_speedups(samples: &[&SampleRow], pick: impl Fn(&SampleRow) -> Option<f64>) -> Vec<f64> {
+    samples
+        .iter()
+        .filter(|s| s.correct)
+        .filter_map(|s| pick(s))
+        .filter(|s| *s > 0.0)
+        .collect()
+}
+
+fn geomean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty())
+        .then(|| (values.iter().map(|s| s.ln()).sum::<f64>() / values.len() as f64).exp())
 }
 
 fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
     let n = samples.len().max(1) as f64;
     let count = |f: &dyn Fn(&SampleRow) -> bool| samples.iter().filter(|s| f(s)).count();
-    let speedups: Vec<f64> = samples
-        .iter()
-        .filter(|s| s.correct)
-        .filter_map(|s| s.speedup)
-        .filter(|s| *s > 0.0)
-        .collect();
+    let speedups = correct_speedups(samples, |s| s.speedup);
+    let torch_speedups = correct_speedups(samples, |s| s.speedup_pytorch);
+    let with_torch: Vec<&&SampleRow> = samples.iter().filter(|s| s.has_pytorch_baseline).collect();
     SummaryRow {
         group,
         samples: samples.len(),
         compile_rate: count(&|s| s.compiled) as f64 / n,
         correct_rate: count(&|s| s.correct) as f64 / n,
         fast_1: count(&|s| s.correct && s.speedup.is_some_and(|x| x > 1.0)) as f64 / n,
-        geomean_speedup: (!speedups.is_empty())
-            .then(|| (speedups.iter().map(|s| s.ln()).sum::<f64>() / speedups.len() as f64).exp()),
+        geomean_speedup: geomean(&speedups),
+        fast_1_pytorch: (!with_torch.is_empty()).then(|| {
+            with_torch
+                .iter()
+                .filter(|s| s.correct && s.speedup_pytorch.is_some_and(|x| x > 1.0))
+                .count() as f64
+                / with_torch.len() as f64
+        }),
+        geomean_speedup_pytorch: geomean(&torch_speedups),
         roofline_flags: count(&|s| s.correct && s.faster_than_roofline == Some(true)),
     }
 }
@@ -72,6 +95,8 @@ mod tests {
             detail: None,
             kernel_median_s: None,
             speedup,
+            speedup_pytorch: None,
+            has_pytorch_baseline: false,
             faster_than_roofline: Some(false),
         }
     }
@@ -94,5 +119,6 @@ mod tests {
         assert_eq!(all.samples, 4);
         assert!((all.compile_rate - 0.75).abs() < 1e-12);
         assert!(rows[1].geomean_speedup.is_none());
+        assert!(a.fast_1_pytorch.is_none(), "no task had a PyTorch baseline");
     }
 }

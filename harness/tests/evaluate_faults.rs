@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{FAST_TIMING, elementwise_answer, run, samples, write_answer};
+use common::{FAST, elementwise_answer, run, samples, write_answer};
 
 const TASK: &str = "activation/relu";
 
@@ -98,7 +98,7 @@ fn each_fault_is_caught_and_stored() {
         "--cache",
         cache.to_str().expect("utf-8"),
     ];
-    args.extend(FAST_TIMING);
+    args.extend(FAST);
     let out = run(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the run must complete: {stderr}");

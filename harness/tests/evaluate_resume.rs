@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FAST_TIMING, elementwise_answer, kbench, samples, solutions, write_answer};
+use common::{FAST, elementwise_answer, kbench, samples, solutions, write_answer};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,7 @@ fn evaluate_args<'a>(model: &'a str, db: &'a str, cache: &'a str) -> Vec<&'a str
         "--cache",
         cache,
     ];
-    args.extend(FAST_TIMING);
+    args.extend(FAST);
     args
 }
 

@@ -27,6 +27,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         samples: 1,
         timing: TimingPlan::standard(last_level_cache_bytes() as usize),
         limits: evaluate::default_limits(180, 16384),
+        pytorch: None,
     };
     let exe = std::env::current_exe().context("locating the kbench binary")?;
     let (seconds, outcome) =

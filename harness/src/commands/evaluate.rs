@@ -50,7 +50,23 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
                     flush_bytes: flush,
                 },
                 limits: evaluate::default_limits(args.timeout, args.memory_limit_mb),
+                pytorch: if args.no_pytorch {
+                    None
+                } else {
+                    evaluate::detect_pytorch(args.pytorch.as_deref())
+                },
             };
+            match &config.pytorch {
+                Some(python) => eprintln!("PyTorch eager baseline: {}", python.display()),
+                None => eprintln!(
+                    "PyTorch eager baseline: off ({})",
+                    if args.no_pytorch {
+                        "--no-pytorch"
+                    } else {
+                        "no torch in .venv; --pytorch PYTHON to set one"
+                    }
+                ),
+            }
             (0, config)
         }
     };
@@ -83,6 +99,7 @@ fn pct(x: f64) -> String {
 }
 
 fn print_summary(run_id: i64, rows: &[SummaryRow]) {
+    let speedup = |g: Option<f64>| g.map_or("-".into(), |g| format!("{g:.2}x"));
     let mut table = Table::new();
     table
         .load_style(ASCII_BORDERS_ONLY_CONDENSED)
@@ -92,7 +109,9 @@ fn print_summary(run_id: i64, rows: &[SummaryRow]) {
             "compiled",
             "correct",
             "fast_1",
-            "geomean speedup",
+            "speedup",
+            "fast_1 torch",
+            "speedup torch",
             "roofline flags",
         ]);
     for r in rows {
@@ -102,9 +121,15 @@ fn print_summary(run_id: i64, rows: &[SummaryRow]) {
             pct(r.compile_rate),
             pct(r.correct_rate),
             pct(r.fast_1),
-            r.geomean_speedup.map_or("-".into(), |g| format!("{g:.2}x")),
+            speedup(r.geomean_speedup),
+            r.fast_1_pytorch.map_or("-".into(), pct),
+            speedup(r.geomean_speedup_pytorch),
             r.roofline_flags.to_string(),
         ]);
     }
-    println!("run {run_id} (speedup = Rust reference median / kernel median)\n{table}");
+    println!(
+        "run {run_id}: speedup = geometric mean over correct kernels of Rust reference median / \
+         kernel median; the torch columns use PyTorch eager (CPU) on the same inputs, where \
+         it was timed. fast_1 counts every sample, failures included.\n{table}"
+    );
 }

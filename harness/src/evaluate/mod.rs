@@ -9,10 +9,12 @@
 
 mod baseline;
 mod compare;
+mod pytorch;
 mod roofline;
 mod sample;
 mod trials;
 
+pub use pytorch::{PYTORCH_EAGER, VENV_PYTHON, detect as detect_pytorch, has_torch};
 pub use roofline::Roofline;
 
 use crate::models::Model;
@@ -43,6 +45,9 @@ pub struct RunConfig {
     pub timing: TimingPlan,
     /// Worker limits.
     pub limits: Limits,
+    /// Python with torch for the PyTorch eager baseline; `None` for none.
+    #[serde(default)]
+    pub pytorch: Option<PathBuf>,
 }
 
 /// Where files go.
@@ -181,6 +186,33 @@ pub async fn execute(
             }
         };
         let task_dir = scratch.path().join(id.replace('/', "__"));
+        if let Some(python) = &config.pytorch
+            && store.baseline(run_id, &id, PYTORCH_EAGER).await?.is_none()
+        {
+            bar.set_message(format!("{id}: timing PyTorch eager"));
+            let (s, plan, python, dir) = (
+                Arc::clone(&sets),
+                config.timing,
+                python.clone(),
+                task_dir.join("pytorch"),
+            );
+            let timed = tokio::task::spawn_blocking(move || {
+                pytorch::time_pytorch(&python, task, &s, &plan, &dir, Duration::from_secs(600))
+            })
+            .await?;
+            match timed {
+                Ok(row) => {
+                    store
+                        .save_baseline(run_id, &id, PYTORCH_EAGER, &row)
+                        .await?
+                }
+                Err(why) => bar.println(format!("{id}: no PyTorch eager baseline: {why}")),
+            }
+        }
+        let pytorch_median = store
+            .baseline(run_id, &id, PYTORCH_EAGER)
+            .await?
+            .map(|b| b.median_s);
         let input_files = trials::write_inputs(&task_dir.join("inputs"), &sets)?;
         let input_digests: Vec<String> = sets
             .iter()
@@ -212,6 +244,7 @@ pub async fn execute(
                     limits: config.limits,
                     plan: config.timing,
                     baseline_median: Some(baseline_median),
+                    pytorch_median,
                     roofline,
                 };
                 sample::evaluate(&ctx, run_id, sample_index, answer)
@@ -281,6 +314,7 @@ pub fn bench_samples(
             limits: config.limits,
             plan: config.timing,
             baseline_median: Some(baseline.median),
+            pytorch_median: None,
             roofline,
         };
         let start = std::time::Instant::now();

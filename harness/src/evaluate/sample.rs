@@ -41,8 +41,10 @@ pub struct SampleContext<'a> {
     pub limits: Limits,
     /// Timing plan.
     pub plan: TimingPlan,
-    /// Baseline median seconds.
+    /// Rust reference median seconds.
     pub baseline_median: Option<f64>,
+    /// PyTorch eager median seconds, where timed.
+    pub pytorch_median: Option<f64>,
     /// Speed-of-light estimate.
     pub roofline: Roofline,
 }
@@ -68,6 +70,7 @@ fn empty_record(run_id: i64, task: &Task, sample: usize, answer: &Option<Answer>
         kernel: None,
         timed_outputs_ok: None,
         speedup: None,
+        speedup_pytorch: None,
         faster_than_roofline: None,
         network_isolated: None,
         worker_seconds: None,
@@ -236,6 +239,7 @@ pub fn evaluate(
     if let Some(stats) = Stats::of(&timing.seconds) {
         rec.kernel = Some(stats);
         rec.speedup = ctx.baseline_median.map(|b| b / stats.median);
+        rec.speedup_pytorch = ctx.pytorch_median.map(|b| b / stats.median);
         let cost = ctx.task.cost();
         rec.faster_than_roofline =
             Some(stats.median < ctx.roofline.floor_seconds(cost.flops, cost.bytes));

@@ -220,8 +220,8 @@ impl Store {
                outcome, compiled, correct, fault, detail, compile_log, compile_key, \
                compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
-               faster_than_roofline, network_isolated, worker_seconds, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               speedup_pytorch, faster_than_roofline, network_isolated, worker_seconds, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -247,6 +247,7 @@ impl Store {
         .bind(s.kernel.map(|k| k.stddev))
         .bind(s.timed_outputs_ok)
         .bind(s.speedup)
+        .bind(s.speedup_pytorch)
         .bind(s.faster_than_roofline)
         .bind(s.network_isolated)
         .bind(s.worker_seconds)
@@ -279,8 +280,11 @@ impl Store {
     pub async fn samples(&self, run: i64) -> Result<Vec<SampleRow>, StoreError> {
         Ok(sqlx::query_as::<_, SampleRow>(
             "SELECT task_id, sample_index, turn, outcome, compiled, correct, fault, detail, \
-                    kernel_median_s, speedup, faster_than_roofline \
-             FROM samples WHERE run_id = ? ORDER BY task_id, sample_index, turn",
+                    kernel_median_s, speedup, speedup_pytorch, faster_than_roofline, \
+                    EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \
+                            AND b.task_id = s.task_id AND b.kind = 'pytorch-eager') \
+                      AS has_pytorch_baseline \
+             FROM samples s WHERE run_id = ? ORDER BY task_id, sample_index, turn",
         )
         .bind(run)
         .fetch_all(&self.pool)

@@ -119,8 +119,10 @@ pub struct SampleRecord {
     pub kernel: Option<Stats>,
     /// Outputs of the timed calls re-checked and within tolerance.
     pub timed_outputs_ok: Option<bool>,
-    /// Baseline median / kernel median.
+    /// Rust reference median / kernel median.
     pub speedup: Option<f64>,
+    /// PyTorch eager median / kernel median, where PyTorch was timed.
+    pub speedup_pytorch: Option<f64>,
     /// Faster than the roofline allows: flagged, never celebrated.
     pub faster_than_roofline: Option<bool>,
     /// The worker had no network.
@@ -152,8 +154,12 @@ pub struct SampleRow {
     pub detail: Option<String>,
     /// Kernel median seconds.
     pub kernel_median_s: Option<f64>,
-    /// Speedup.
+    /// Speedup over the Rust reference.
     pub speedup: Option<f64>,
+    /// Speedup over PyTorch eager.
+    pub speedup_pytorch: Option<f64>,
+    /// The run timed PyTorch eager for this task.
+    pub has_pytorch_baseline: bool,
     /// Roofline flag.
     pub faster_than_roofline: Option<bool>,
 }

@@ -17,8 +17,10 @@ pub fn run(args: &[&str]) -> Output {
     kbench().args(args).output().expect("kbench runs")
 }
 
-/// Fast timing settings for tests (the protocol itself is unchanged).
-pub const FAST_TIMING: [&str; 8] = [
+/// Fast timing settings for tests (the protocol itself is unchanged), without the
+/// PyTorch baseline (tested on its own).
+pub const FAST: [&str; 9] = [
+    "--no-pytorch",
     "--warmup",
     "1",
     "--min-calls",

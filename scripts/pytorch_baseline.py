@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Times a task's PyTorch forward (eager, CPU) for `kbench evaluate`'s second baseline.
+
+Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON
+
+MODEL_PY is the task's PyTorch source; SETS_DIR holds one folder per trial set with a
+manifest.json naming its inputs and parameters (.npy). PLAN_JSON is the timing plan
+(warmup, min_calls, max_calls, budget_seconds, flush_bytes). Calls rotate over the sets,
+each after a cache flush, exactly as kernels are timed. Prints one JSON line of stats.
+"""
+
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def main():
+    model_py, sets_dir, plan = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+    spec = importlib.util.spec_from_file_location("task_model", model_py)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    runs = []
+    for folder in sorted(p for p in sets_dir.iterdir() if p.is_dir()):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        load = lambda e: torch.from_numpy(np.load(folder / e["file"], allow_pickle=False))
+        model = module.Model(*module.get_init_inputs())
+        model.load_state_dict({e["name"]: load(e) for e in manifest["params"]}, strict=True)
+        model.eval()
+        runs.append((model, [load(e) for e in manifest["inputs"]]))
+    flush = np.zeros(max(plan["flush_bytes"] // 8, 1))
+    seconds, spent, i = [], 0.0, 0
+    with torch.no_grad():
+        for _ in range(plan["warmup"]):
+            model, inputs = runs[i % len(runs)]
+            model(*inputs)
+            i += 1
+        while len(seconds) < plan["min_calls"] or (
+            len(seconds) < plan["max_calls"] and spent < plan["budget_seconds"]
+        ):
+            flush += 1.0
+            model, inputs = runs[i % len(runs)]
+            start = time.perf_counter()
+            model(*inputs)
+            elapsed = time.perf_counter() - start
+            seconds.append(elapsed)
+            spent += elapsed
+            i += 1
+    print(json.dumps({
+        "calls": len(seconds),
+        "min_s": min(seconds),
+        "median_s": statistics.median(seconds),
+        "mean_s": statistics.fmean(seconds),
+        "stddev_s": statistics.stdev(seconds) if len(seconds) > 1 else 0.0,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
