@@ -68,6 +68,7 @@ CREATE TABLE samples (
     speedup_pytorch REAL,
     faster_than_roofline INTEGER,
     network_isolated INTEGER,
+    filesystem_confined INTEGER,
     worker_seconds REAL,
     created_at TEXT NOT NULL,
     UNIQUE (run_id, task_id, sample_index, turn)

@@ -97,6 +97,8 @@ mod tests {
             speedup,
             speedup_pytorch: None,
             has_pytorch_baseline: false,
+            network_isolated: None,
+            filesystem_confined: None,
             faster_than_roofline: Some(false),
         }
     }

@@ -35,6 +35,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
     )
     .map_err(|e| BackendError::Protocol(format!("job.json: {e}")))?;
+    let filesystem_confined = super::sandbox::confine_writes(dir);
     let backend = crate::backend_by_name(&job.backend)?;
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
@@ -108,6 +109,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         trials,
         timing,
         network_isolated,
+        filesystem_confined,
     };
     let tmp = dir.join(".report.json.tmp");
     std::fs::write(

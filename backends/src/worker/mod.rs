@@ -9,6 +9,7 @@
 pub mod child;
 pub mod parent;
 pub mod protocol;
+pub mod sandbox;
 
 pub use parent::{Fault, Limits, WorkerOutcome, run_job};
 pub use protocol::{Job, Report, TensorFile, TimingReport, TrialReport};

@@ -96,6 +96,8 @@ pub struct Report {
     pub timing: Option<TimingReport>,
     /// Whether the worker ran in a network namespace of its own.
     pub network_isolated: bool,
+    /// Whether the worker could write only below its job folder (Landlock).
+    pub filesystem_confined: bool,
 }
 
 /// The network namespace of this process, as the `/proc/self/ns/net` link target.

@@ -73,6 +73,7 @@ fn empty_record(run_id: i64, task: &Task, sample: usize, answer: &Option<Answer>
         speedup_pytorch: None,
         faster_than_roofline: None,
         network_isolated: None,
+        filesystem_confined: None,
         worker_seconds: None,
         trials: Vec::new(),
     }
@@ -179,6 +180,7 @@ pub fn evaluate(
         }
     };
     rec.network_isolated = Some(report.network_isolated);
+    rec.filesystem_confined = Some(report.filesystem_confined);
 
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = ctx.input_digests.get(i) == Some(&trial.input_digest_after);

@@ -220,8 +220,9 @@ impl Store {
                outcome, compiled, correct, fault, detail, compile_log, compile_key, \
                compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
-               speedup_pytorch, faster_than_roofline, network_isolated, worker_seconds, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
+               worker_seconds, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -250,6 +251,7 @@ impl Store {
         .bind(s.speedup_pytorch)
         .bind(s.faster_than_roofline)
         .bind(s.network_isolated)
+        .bind(s.filesystem_confined)
         .bind(s.worker_seconds)
         .execute(&mut *tx)
         .await?
@@ -281,6 +283,7 @@ impl Store {
         Ok(sqlx::query_as::<_, SampleRow>(
             "SELECT task_id, sample_index, turn, outcome, compiled, correct, fault, detail, \
                     kernel_median_s, speedup, speedup_pytorch, faster_than_roofline, \
+                    network_isolated, filesystem_confined, \
                     EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \
                             AND b.task_id = s.task_id AND b.kind = 'pytorch-eager') \
                       AS has_pytorch_baseline \

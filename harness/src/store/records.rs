@@ -127,6 +127,8 @@ pub struct SampleRecord {
     pub faster_than_roofline: Option<bool>,
     /// The worker had no network.
     pub network_isolated: Option<bool>,
+    /// The worker could write only to its job folder.
+    pub filesystem_confined: Option<bool>,
     /// Worker wall-clock seconds.
     pub worker_seconds: Option<f64>,
     /// Correctness trials.
@@ -162,4 +164,8 @@ pub struct SampleRow {
     pub has_pytorch_baseline: bool,
     /// Roofline flag.
     pub faster_than_roofline: Option<bool>,
+    /// The worker had no network.
+    pub network_isolated: Option<bool>,
+    /// The worker could write only to its job folder.
+    pub filesystem_confined: Option<bool>,
 }
