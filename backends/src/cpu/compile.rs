@@ -5,8 +5,12 @@ use super::FLAGS;
 use crate::ABI_HEADER;
 use crate::backend::{BackendError, Compiled};
 use std::path::Path;
-use std::process::Command;
-use std::time::Instant;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a compilation may take; past it the compiler is killed and the sample is a
+/// compile error.
+pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// `$compiler --version`'s first line, or a note that it could not be run.
 pub fn compiler_version(compiler: &str) -> String {
@@ -72,8 +76,13 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         .map_err(BackendError::io("writing kernel.cpp"))?;
     std::fs::write(work.path().join("kbench_shim.cpp"), SHIM)
         .map_err(BackendError::io("writing kbench_shim.cpp"))?;
+    let log_file = work.path().join("compiler-output.txt");
+    let sink = std::fs::File::create(&log_file).map_err(BackendError::io("creating the log"))?;
+    let sink2 = sink
+        .try_clone()
+        .map_err(BackendError::io("creating the log"))?;
     let start = Instant::now();
-    let output = Command::new(compiler)
+    let mut child = Command::new(compiler)
         .args(FLAGS)
         .arg("-I")
         .arg(work.path())
@@ -82,17 +91,38 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         .arg("-o")
         .arg(work.path().join("kernel.so"))
         .current_dir(work.path())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(sink)
+        .stderr(sink2)
+        .spawn()
         .map_err(|e| BackendError::Toolchain {
             compiler: compiler.to_string(),
             reason: e.to_string(),
         })?;
+    let status = loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(BackendError::io("waiting for the compiler"))?
+        {
+            break Some(status);
+        }
+        if start.elapsed() > COMPILE_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     let seconds = start.elapsed().as_secs_f64();
-    let mut log = String::from_utf8_lossy(&output.stderr).into_owned();
-    log.push_str(&String::from_utf8_lossy(&output.stdout));
-    let ok = output.status.success() && work.path().join("kernel.so").is_file();
-    if !ok && log.trim().is_empty() {
-        log = format!("compiler exited with {}", output.status);
+    let mut log = std::fs::read_to_string(&log_file).unwrap_or_default();
+    let ok = status.is_some_and(|s| s.success()) && work.path().join("kernel.so").is_file();
+    match status {
+        None => log.push_str(&format!(
+            "\nerror: compilation timed out after {} s\n",
+            COMPILE_TIMEOUT.as_secs()
+        )),
+        Some(s) if !ok && log.trim().is_empty() => log = format!("compiler exited with {s}"),
+        Some(_) => {}
     }
     std::fs::write(work.path().join("compile.log"), &log)
         .map_err(BackendError::io("writing compile.log"))?;
