@@ -34,7 +34,10 @@ TORCH_DTYPES = {"f32": torch.float32, "i64": torch.int64, "bool": torch.bool}
 
 
 def load_source(task_id):
-    path = ROOT / "tasks" / f"{task_id}.py"
+    if task_id.startswith("exemplar:"):
+        path = ROOT / "tasks" / "exemplars" / f"{task_id.removeprefix('exemplar:')}.py"
+    else:
+        path = ROOT / "tasks" / f"{task_id}.py"
     spec = importlib.util.spec_from_file_location(task_id.replace("/", "_"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -101,7 +104,7 @@ def check_task(kbench, task_id, seeds, work, runs):
     worst_e = 0.0
     torch_times, rust_times = [], []
     for seed in seeds:
-        folder = work / task_id.replace("/", "__") / str(seed)
+        folder = work / task_id.replace("/", "__").replace(":", "_") / str(seed)
         subprocess.run([kbench, "tasks", "export", task_id, "--seed", str(seed), "--out", str(folder),
                         "--time-runs", str(runs)], check=True, stdout=subprocess.DEVNULL)
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -140,12 +143,17 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--tasks", default="", help="only task ids containing this text")
     parser.add_argument("--time-runs", type=int, default=3, help="timed runs per side and seed (0: no timing)")
+    parser.add_argument("--exemplars", action="store_true", help="also check the one-shot exemplars")
     args = parser.parse_args()
 
     torch.set_num_threads(torch.get_num_threads())
     listing = subprocess.run([args.kbench, "tasks", "list", "--json"], check=True,
                              capture_output=True, text=True)
     ids = [t["id"] for t in json.loads(listing.stdout) if args.tasks in t["id"]]
+    if args.exemplars:
+        exemplars = subprocess.run([args.kbench, "tasks", "list", "--exemplars", "--json"], check=True,
+                                   capture_output=True, text=True)
+        ids += [t["id"] for t in json.loads(exemplars.stdout) if args.tasks in t["id"]]
     passed, failed, ratios = 0, 0, []
     with tempfile.TemporaryDirectory(prefix="kbench-parity-") as tmp:
         for task_id in ids:

@@ -17,6 +17,6 @@ fi
 echo "== cargo test (release) =="
 cargo test --release --workspace --locked
 
-echo "== PyTorch parity (every task, seeds 1 2 3) =="
+echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
 cargo build --release --locked -p kbench
-.venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3
+.venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3 --exemplars

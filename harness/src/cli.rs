@@ -71,6 +71,10 @@ pub struct EvaluateArgs {
     /// Samples per task.
     #[arg(long, default_value_t = 1)]
     pub samples: usize,
+    /// Evaluate the one-shot exemplars instead of the benchmark tasks (their solutions:
+    /// `--model replay:prompts/cpu/exemplars`).
+    #[arg(long)]
+    pub exemplars: bool,
     /// The database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
@@ -121,10 +125,13 @@ pub enum TasksCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// List the one-shot exemplars (ids `exemplar:<category>/<name>`) instead.
+        #[arg(long)]
+        exemplars: bool,
     },
     /// Show one task: its specification and the PyTorch source shown to models.
     Show {
-        /// Task identifier, `<category>/<name>`.
+        /// Task identifier, `<category>/<name>` (or `exemplar:<category>/<name>`).
         id: String,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -133,7 +140,7 @@ pub enum TasksCommand {
     /// Generate a task's inputs and parameters for a seed, run the reference, and write
     /// everything as `.npy` files with a `manifest.json`.
     Export {
-        /// Task identifier, `<category>/<name>`.
+        /// Task identifier, `<category>/<name>` (or `exemplar:<category>/<name>`).
         id: String,
         /// Seed of the generator (an unsigned 64-bit integer).
         #[arg(long)]

@@ -74,3 +74,50 @@ fn tolerance_never_accepts_nan() {
     assert!(!t.accepts(f64::NAN, 1.0));
     assert!(!t.accepts(1.0, f64::NAN));
 }
+
+#[test]
+fn exemplars_are_not_benchmark_tasks_and_cover_every_category() {
+    let table = include_str!("../data/multikernelbench_tasks.tsv");
+    let names: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    assert!(
+        names.len() >= 285,
+        "the task table has {} rows",
+        names.len()
+    );
+    for ex in registry::exemplars() {
+        assert!(
+            !names.contains(&ex.name),
+            "exemplar {} is a MultiKernelBench task",
+            ex.id()
+        );
+        let outputs = ex
+            .run_reference(&ex.generate(3))
+            .unwrap_or_else(|e| panic!("{}: {e}", ex.id()));
+        assert_eq!(outputs.len(), ex.outputs.len());
+    }
+    for category in Category::ALL {
+        let ex = registry::exemplar(category).unwrap_or_else(|| panic!("no {category} exemplar"));
+        assert_eq!(ex.category, category);
+    }
+    assert_eq!(
+        registry::add_exemplar().map(|t| t.id()),
+        Some("broadcast/elementwise_add".to_string())
+    );
+}
+
+#[test]
+fn registered_names_are_in_the_task_table() {
+    let table = include_str!("../data/multikernelbench_tasks.tsv");
+    for task in registry::all() {
+        let row = table
+            .lines()
+            .find(|l| l.split('\t').next() == Some(task.name))
+            .unwrap_or_else(|| panic!("{} is not in the task table", task.id()));
+        let category = row.split('\t').nth(1).unwrap_or_default();
+        assert_eq!(category, task.category.as_str(), "{}", task.id());
+    }
+}

@@ -24,6 +24,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         backend: "cpu".into(),
         model: args.model.clone(),
         tasks: args.task.clone(),
+        exemplars: false,
         samples: 1,
         timing: TimingPlan::standard(last_level_cache_bytes() as usize),
         limits: evaluate::default_limits(180, 16384),

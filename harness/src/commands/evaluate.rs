@@ -28,7 +28,7 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
             if args.samples == 0 {
                 bail!("--samples must be at least 1");
             }
-            if evaluate::select_tasks(&args.tasks).is_empty() {
+            if evaluate::select_tasks(&args.tasks, args.exemplars).is_empty() {
                 bail!(
                     "no task id contains `{}`; `kbench tasks list` shows them",
                     args.tasks
@@ -41,6 +41,7 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
                 backend: args.backend.clone(),
                 model: args.model.clone(),
                 tasks: args.tasks.clone(),
+                exemplars: args.exemplars,
                 samples: args.samples,
                 timing: TimingPlan {
                     warmup: args.warmup,

@@ -9,7 +9,11 @@ use serde_json::json;
 /// Runs a `kbench tasks` subcommand.
 pub fn run(cmd: TasksCommand) -> anyhow::Result<()> {
     match cmd {
-        TasksCommand::List { category, json } => list(category.as_deref(), json),
+        TasksCommand::List {
+            category,
+            json,
+            exemplars,
+        } => list(category.as_deref(), json, exemplars),
         TasksCommand::Show { id, json } => show(&id, json),
         TasksCommand::Export {
             id,
@@ -17,7 +21,7 @@ pub fn run(cmd: TasksCommand) -> anyhow::Result<()> {
             out,
             time_runs,
         } => {
-            let task = registry::find(&id)?;
+            let task = registry::find_any(&id)?;
             let manifest = export::export(task, seed, &out, time_runs)
                 .with_context(|| format!("exporting {id} (seed {seed})"))?;
             println!(
@@ -42,10 +46,10 @@ fn shapes(specs: &[TensorSpec]) -> String {
         .join(" ")
 }
 
-fn summary_json(task: &Task) -> serde_json::Value {
+fn summary_json(task: &Task, prefix: &str) -> serde_json::Value {
     let cost = task.cost();
     json!({
-        "id": task.id(),
+        "id": format!("{prefix}{}", task.id()),
         "category": task.category,
         "name": task.name,
         "summary": task.summary,
@@ -60,7 +64,7 @@ fn summary_json(task: &Task) -> serde_json::Value {
     })
 }
 
-fn list(category: Option<&str>, as_json: bool) -> anyhow::Result<()> {
+fn list(category: Option<&str>, as_json: bool, exemplars: bool) -> anyhow::Result<()> {
     let wanted = match category {
         Some(name) => match Category::parse(name) {
             Some(c) => Some(c),
@@ -71,12 +75,17 @@ fn list(category: Option<&str>, as_json: bool) -> anyhow::Result<()> {
         },
         None => None,
     };
-    let tasks: Vec<&Task> = registry::all()
+    let (source, prefix) = if exemplars {
+        (registry::exemplars(), "exemplar:")
+    } else {
+        (registry::all(), "")
+    };
+    let tasks: Vec<&Task> = source
         .iter()
         .filter(|t| wanted.is_none_or(|c| t.category == c))
         .collect();
     if as_json {
-        let rows: Vec<_> = tasks.iter().map(|t| summary_json(t)).collect();
+        let rows: Vec<_> = tasks.iter().map(|t| summary_json(t, prefix)).collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
@@ -94,7 +103,7 @@ fn list(category: Option<&str>, as_json: bool) -> anyhow::Result<()> {
     for t in &tasks {
         let cost = t.cost();
         table.add_row(vec![
-            t.id(),
+            format!("{prefix}{}", t.id()),
             shapes(&t.inputs),
             t.params.len().to_string(),
             format!("{:.3}", cost.flops as f64 / 1e9),
@@ -109,9 +118,9 @@ fn list(category: Option<&str>, as_json: bool) -> anyhow::Result<()> {
 }
 
 fn show(id: &str, as_json: bool) -> anyhow::Result<()> {
-    let task = registry::find(id)?;
+    let task = registry::find_any(id)?;
     if as_json {
-        let mut value = summary_json(task);
+        let mut value = summary_json(task, "");
         value["source"] = json!(task.source);
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());

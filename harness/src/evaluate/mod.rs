@@ -39,6 +39,9 @@ pub struct RunConfig {
     pub model: String,
     /// Task filter: ids containing this text (empty for all).
     pub tasks: String,
+    /// Evaluate the one-shot exemplars instead of the benchmark tasks.
+    #[serde(default)]
+    pub exemplars: bool,
     /// Samples per task.
     pub samples: usize,
     /// Timing plan of kernels and baselines.
@@ -59,12 +62,14 @@ pub struct Paths {
     pub worker_exe: PathBuf,
 }
 
-/// The tasks a filter selects, in registry order.
-pub fn select_tasks(filter: &str) -> Vec<&'static Task> {
-    registry::all()
-        .iter()
-        .filter(|t| t.id().contains(filter))
-        .collect()
+/// The tasks a filter selects, in registry order (the exemplars when `exemplars`).
+pub fn select_tasks(filter: &str, exemplars: bool) -> Vec<&'static Task> {
+    let set = if exemplars {
+        registry::exemplars()
+    } else {
+        registry::all()
+    };
+    set.iter().filter(|t| t.id().contains(filter)).collect()
 }
 
 fn definition_hash(task: &Task) -> String {
@@ -126,7 +131,7 @@ pub async fn execute(
     let environment: serde_json::Value = serde_json::from_str(&run.environment)?;
     let roofline: Roofline = serde_json::from_value(environment["roofline"].clone())
         .context("reading the run's roofline")?;
-    let tasks = select_tasks(&config.tasks);
+    let tasks = select_tasks(&config.tasks, config.exemplars);
     if tasks.is_empty() {
         bail!("no task id contains `{}`", config.tasks);
     }

@@ -1,7 +1,8 @@
 //! `replay:DIR`: answers read from files, for offline runs and tests.
 //!
 //! Sample `k` of task `<category>/<name>` is `DIR/<category>/<name>.<k>.md` when that
-//! file exists, else `DIR/<category>/<name>.md`; without either there is no answer.
+//! file exists, else `DIR/<category>/<name>.md`, else the bare source
+//! `DIR/<category>/<name>.cpp`; without any there is no answer.
 
 use super::{Answer, Model, ModelError};
 use kbench_tasks::Task;
@@ -10,6 +11,9 @@ use std::path::PathBuf;
 /// The bundled reference solutions, found relative to the working directory or, when
 /// run elsewhere, where this binary was built from.
 pub const BUNDLED: &str = "solutions/cpu";
+
+/// The cpu exemplar solutions, found like [`BUNDLED`].
+pub const EXEMPLARS: &str = "prompts/cpu/exemplars";
 
 /// Answers from a folder.
 #[derive(Debug, Clone)]
@@ -27,7 +31,7 @@ impl Replay {
             .join(dir);
         let found = if direct.is_dir() {
             direct
-        } else if dir == BUNDLED && beside_source.is_dir() {
+        } else if (dir == BUNDLED || dir == EXEMPLARS) && beside_source.is_dir() {
             beside_source
         } else {
             return Err(ModelError::MissingFolder(dir.to_string()));
@@ -49,6 +53,7 @@ impl Model for Replay {
         for file in [
             format!("{}.{sample}.md", task.name),
             format!("{}.md", task.name),
+            format!("{}.cpp", task.name),
         ] {
             let path = base.join(&file);
             if path.is_file() {

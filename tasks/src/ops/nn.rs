@@ -3,7 +3,9 @@
 use burn_tensor::Tensor;
 use burn_tensor::activation;
 use burn_tensor::module;
-use burn_tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions};
+use burn_tensor::ops::{
+    AvgPoolOptions, ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions,
+};
 
 /// `F.linear(x, weight, bias)`: `x @ weight.T + bias`, with PyTorch's `[out, in]` weight.
 pub fn linear(x: Tensor<2>, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Tensor<2> {
@@ -38,6 +40,38 @@ impl Default for Conv2d {
 pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, geo: Conv2d) -> Tensor<4> {
     let options = ConvOptions::new(geo.stride, geo.padding, geo.dilation, geo.groups);
     module::conv2d(x, weight, bias, options)
+}
+
+/// `F.conv1d` with an `[out, in, k]` weight, stride 1, symmetric zero `padding`.
+pub fn conv1d(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    padding: usize,
+) -> Tensor<3> {
+    module::conv1d(x, weight, bias, ConvOptions::new([1], [padding], [1], 1))
+}
+
+/// `F.avg_pool2d(x, k)` with stride `k`, no padding.
+pub fn avg_pool2d(x: Tensor<4>, k: usize) -> Tensor<4> {
+    module::avg_pool2d(x, AvgPoolOptions::new([k, k]).with_stride([k, k]))
+}
+
+/// `F.pixel_shuffle(x, r)`: `[N, C r^2, H, W]` to `[N, C, H r, W r]`.
+pub fn pixel_shuffle(x: Tensor<4>, r: usize) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let c_out = c / (r * r);
+    let x: Tensor<6> = x.reshape([n, c_out, r, r, h, w]);
+    x.permute([0, 1, 4, 2, 5, 3])
+        .reshape([n, c_out, h * r, w * r])
+}
+
+/// `torch.logsumexp(x, dim, keepdim=True)`, shifted by the maximum for stability.
+pub fn logsumexp<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
+    let dims = x.dims();
+    let max = x.clone().max_dim(dim);
+    let shifted = x - max.clone().expand(dims);
+    shifted.exp().sum_dim(dim).log() + max
 }
 
 /// Geometry of a 2-D max pooling (`nn.MaxPool2d` arguments, `ceil_mode=False`).

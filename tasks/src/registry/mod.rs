@@ -8,6 +8,7 @@ mod activation;
 mod arch;
 mod broadcast;
 mod convolution;
+mod exemplars;
 mod fuse;
 mod index;
 mod loss;
@@ -60,6 +61,34 @@ pub fn all() -> &'static [Task] {
         tasks.sort_by_key(Task::id);
         tasks
     })
+}
+
+/// The one-shot exemplars (none of them a benchmark task): one per category, then the
+/// elementwise-add exemplar.
+pub fn exemplars() -> &'static [Task] {
+    static EXEMPLARS: OnceLock<Vec<Task>> = OnceLock::new();
+    EXEMPLARS.get_or_init(exemplars::tasks)
+}
+
+/// The exemplar of `category`.
+pub fn exemplar(category: Category) -> Option<&'static Task> {
+    exemplars().iter().find(|t| t.category == category)
+}
+
+/// The elementwise-add exemplar of the paper's `add-shot` strategy.
+pub fn add_exemplar() -> Option<&'static Task> {
+    exemplars().iter().find(|t| t.name == "elementwise_add")
+}
+
+/// A benchmark task or, with the `exemplar:` prefix, an exemplar.
+pub fn find_any(id: &str) -> Result<&'static Task> {
+    match id.strip_prefix("exemplar:") {
+        Some(rest) => exemplars()
+            .iter()
+            .find(|t| t.id() == rest)
+            .ok_or_else(|| TaskError::UnknownTask { id: id.to_string() }),
+        None => find(id),
+    }
 }
 
 /// The task with identifier `id` (`<category>/<name>`).
