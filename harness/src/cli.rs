@@ -29,6 +29,17 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Print the exact prompt a model is sent for a task.
+    Prompt {
+        /// Task identifier, `<category>/<name>`.
+        id: String,
+        /// Backend the kernel is for.
+        #[arg(long, default_value = "cpu")]
+        backend: String,
+        /// Exemplar strategy: zero-shot, add-shot or category-shot.
+        #[arg(long, default_value = "category-shot")]
+        strategy: String,
+    },
     /// Measure the harness itself: the per-sample cost of evaluation.
     Bench(BenchArgs),
     /// Internal: run one job as an isolated worker (started by `evaluate`).

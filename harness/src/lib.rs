@@ -1,7 +1,7 @@
 //! kbench: the harness library behind the `kbench` binary.
 //!
 //! `cli` parses, `commands` dispatches, `evaluate` is the pipeline, `store` the SQLite
-//! store, `models` the answer providers, `extract` the code extraction, `metrics` the
+//! store, `models` the answer providers, `prompt` the prompts, `extract` the code extraction, `metrics` the
 //! summaries.
 
 pub mod cli;
@@ -10,4 +10,5 @@ pub mod evaluate;
 pub mod extract;
 pub mod metrics;
 pub mod models;
+pub mod prompt;
 pub mod store;

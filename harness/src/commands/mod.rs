@@ -14,6 +14,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => runtime()?.block_on(evaluate::run(args)),
         Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
         Command::Bench(args) => bench::run(&args),
+        Command::Prompt {
+            id,
+            backend,
+            strategy,
+        } => {
+            let task = kbench_tasks::registry::find(&id)?;
+            let device = kbench_backends::backend_by_name(&backend)?.device();
+            let text = crate::prompt::render(task, &backend, &device, strategy.parse()?)?;
+            print!("{text}");
+            Ok(())
+        }
         Command::Worker { dir } => Ok(kbench_backends::worker::child::run(&dir)?),
     }
 }

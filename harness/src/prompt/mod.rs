@@ -1,0 +1,208 @@
+//! Building the prompt of a task: a `minijinja` template per backend
+//! (`prompts/<backend>/prompt.jinja`), the ABI, the device, the task's PyTorch source
+//! and, by strategy, a one-shot exemplar (its PyTorch source and its solution).
+
+mod exemplars;
+
+use kbench_backends::{ABI_HEADER, DeviceInfo};
+use kbench_tasks::{Task, registry};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, context};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Errors of prompt building.
+#[derive(Debug, Error)]
+pub enum PromptError {
+    /// No template for this backend.
+    #[error("no prompt template for backend `{0}` (only cpu has one so far)")]
+    NoTemplate(String),
+    /// The template did not render.
+    #[error("prompt template: {0}")]
+    Render(#[from] minijinja::Error),
+    /// The strategy name is unknown.
+    #[error("unknown strategy `{0}`: use zero-shot, add-shot or category-shot")]
+    UnknownStrategy(String),
+    /// The exemplar has no solution for this backend.
+    #[error("exemplar {0} has no solution for this backend")]
+    NoSolution(String),
+}
+
+/// Which exemplar the prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// No exemplar.
+    ZeroShot,
+    /// Always the elementwise-add exemplar (MultiKernelBench's baseline).
+    AddShot,
+    /// The exemplar of the task's own category (the default).
+    CategoryShot,
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = PromptError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zero-shot" => Ok(Strategy::ZeroShot),
+            "add-shot" => Ok(Strategy::AddShot),
+            "category-shot" => Ok(Strategy::CategoryShot),
+            other => Err(PromptError::UnknownStrategy(other.to_string())),
+        }
+    }
+}
+
+/// The exemplar task a strategy shows for `task`.
+pub fn exemplar_for(task: &Task, strategy: Strategy) -> Option<&'static Task> {
+    match strategy {
+        Strategy::ZeroShot => None,
+        Strategy::AddShot => registry::add_exemplar(),
+        Strategy::CategoryShot => registry::exemplar(task.category),
+    }
+}
+
+/// "x: float32 [16, 16384]; weight: ..." for inputs, parameters and outputs.
+fn signature(task: &Task) -> String {
+    let tensors = task
+        .inputs
+        .iter()
+        .chain(&task.params)
+        .enumerate()
+        .map(|(i, s)| format!("in[{i}] {}: {} {:?}", s.name, s.dtype.name(), s.shape));
+    let outputs = task
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("out[{i}] {}: {} {:?}", o.name, o.dtype.name(), o.shape));
+    tensors.chain(outputs).collect::<Vec<_>>().join("; ")
+}
+
+fn caches(device: &DeviceInfo) -> String {
+    device
+        .caches
+        .iter()
+        .map(|&(level, bytes)| {
+            if bytes >= 1 << 20 {
+                format!("L{level} {} MiB", bytes >> 20)
+            } else {
+                format!("L{level} {} KiB", bytes >> 10)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Renders the prompt of `task` for `backend` on `device` with `strategy`.
+pub fn render(
+    task: &Task,
+    backend: &str,
+    device: &DeviceInfo,
+    strategy: Strategy,
+) -> Result<String, PromptError> {
+    let template = match backend {
+        "cpu" => include_str!("../../../prompts/cpu/prompt.jinja"),
+        other => return Err(PromptError::NoTemplate(other.to_string())),
+    };
+    let exemplar = match exemplar_for(task, strategy) {
+        Some(ex) => {
+            let solution =
+                exemplars::solution(backend, ex).ok_or_else(|| PromptError::NoSolution(ex.id()))?;
+            Some(context! {
+                source => ex.source.trim_end(),
+                signature => signature(ex),
+                solution => solution.trim_end(),
+            })
+        }
+        None => None,
+    };
+    let mut env = Environment::new();
+    env.set_syntax(SyntaxConfig::builder().trim_blocks(true).build()?);
+    env.add_template("prompt", template)?;
+    let rendered = env.get_template("prompt")?.render(context! {
+        abi => ABI_HEADER.trim_end(),
+        compile => format!("g++ {}", kbench_backends::cpu::FLAGS.join(" ")),
+        device => Value::from(Serde(device)),
+        caches => caches(device),
+        exemplar => exemplar,
+        task => context! { source => task.source.trim_end(), signature => signature(task) },
+    })?;
+    Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device() -> DeviceInfo {
+        DeviceInfo {
+            backend: "cpu".into(),
+            name: "Test CPU".into(),
+            cores: 8,
+            simd: "avx2".into(),
+            caches: vec![(1, 32 << 10), (3, 16 << 20)],
+            compiler: "g++ 12".into(),
+        }
+    }
+
+    fn prompt(id: &str, strategy: Strategy) -> String {
+        let task = registry::find(id).expect("registered");
+        render(task, "cpu", &device(), strategy).expect("renders")
+    }
+
+    #[test]
+    fn category_shot_shows_the_category_exemplar_and_the_task() {
+        let text = prompt("activation/relu", Strategy::CategoryShot);
+        assert!(
+            text.contains("F.relu6(x)"),
+            "the activation exemplar's source"
+        );
+        assert!(
+            text.contains("std::min(6.0f, std::max(0.0f, x[i]))"),
+            "its solution"
+        );
+        assert!(text.contains("return torch.relu(x)"), "the task's source");
+        assert!(text.contains("in[0] x: float32 [16, 16384]; out[0] y: float32 [16, 16384]"));
+        assert!(text.contains("Test CPU: 8 cores, widest SIMD avx2, caches L1 32 KiB, L3 16 MiB"));
+        assert!(text.contains("typedef struct {"), "the ABI");
+        assert!(
+            text.contains("-Wl,--no-undefined"),
+            "the real compile flags"
+        );
+        assert!(text.contains("Output only the code"));
+    }
+
+    #[test]
+    fn zero_and_add_shot() {
+        let zero = prompt("matmul/standard_matrix_multiplication", Strategy::ZeroShot);
+        assert!(!zero.contains("## An example"));
+        let add = prompt("matmul/standard_matrix_multiplication", Strategy::AddShot);
+        assert!(
+            add.contains("c[i] = a[i] + b[i]"),
+            "the add exemplar's solution"
+        );
+        assert!(!add.contains("outer"), "not the matmul exemplar");
+    }
+
+    #[test]
+    fn strategies_parse_and_unknown_backends_fail() {
+        assert_eq!("add-shot".parse::<Strategy>().ok(), Some(Strategy::AddShot));
+        assert!("few-shot".parse::<Strategy>().is_err());
+        let task = registry::find("activation/relu").expect("registered");
+        assert!(render(task, "cuda", &device(), Strategy::ZeroShot).is_err());
+    }
+
+    #[test]
+    fn no_prompt_shows_a_benchmark_task_as_exemplar() {
+        for task in registry::all() {
+            let ex = exemplar_for(task, Strategy::CategoryShot).expect("every category has one");
+            assert_ne!(
+                ex.source,
+                task.source,
+                "{} would see its own answer",
+                task.id()
+            );
+        }
+    }
+}
