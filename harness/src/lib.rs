@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod evaluate;
 pub mod extract;
+pub mod llm;
 pub mod metrics;
 pub mod models;
 pub mod prompt;

@@ -1,0 +1,197 @@
+//! A fake LLM server on 127.0.0.1 speaking both protocols, streamed and not, whose
+//! behaviour is chosen by the requested model name:
+//! `ok`, `rate-limited` (429 with Retry-After once), `flaky` (500 once), `hang`,
+//! `drop` (stream cut once), `malformed`, `empty`, `no-code`, `bad-request` (400).
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the server saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Requests per model name.
+    pub calls: HashMap<String, u32>,
+    /// Last authorization headers.
+    pub auth: Vec<String>,
+}
+
+/// Shared state.
+pub type Shared = Arc<Mutex<Seen>>;
+
+/// The code every good answer carries.
+pub const CODE: &str = "extern \"C\" int kb_forward() { return 0; }";
+
+fn answer_text(model: &str) -> String {
+    match model {
+        "empty" => String::new(),
+        "no-code" => "I would rather not write this kernel.".into(),
+        _ => format!("Here it is.\n```cpp\n{CODE}\n```\n"),
+    }
+}
+
+fn count(state: &Shared, model: &str, headers: &HeaderMap) -> u32 {
+    let mut seen = state.lock().expect("lock");
+    let auth = headers
+        .get("authorization")
+        .or_else(|| headers.get("x-api-key"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    seen.auth.push(auth);
+    let n = seen.calls.entry(model.to_string()).or_insert(0);
+    *n += 1;
+    *n
+}
+
+async fn fault(model: &str, call: u32) -> Option<Response> {
+    match (model, call) {
+        ("rate-limited", 1) => Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                "slow down",
+            )
+                .into_response(),
+        ),
+        ("flaky", 1) => Some((StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response()),
+        ("hang", _) => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            None
+        }
+        ("malformed", _) => Some((StatusCode::OK, "{not json").into_response()),
+        ("bad-request", _) => Some(
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"error":{"message":"model not found"}}"#,
+            )
+                .into_response(),
+        ),
+        _ => None,
+    }
+}
+
+fn sse(chunks: Vec<String>, cut: bool) -> Response {
+    let mut parts: Vec<Result<Bytes, std::io::Error>> =
+        chunks.into_iter().map(|c| Ok(Bytes::from(c))).collect();
+    if cut {
+        parts.truncate(1);
+    }
+    let body = Body::from_stream(futures_util::stream::iter(parts));
+    ([("content-type", "text/event-stream")], body).into_response()
+}
+
+async fn openai(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> Response {
+    let model = body["model"].as_str().unwrap_or_default().to_string();
+    let call = count(&state, &model, &headers);
+    if let Some(r) = fault(&model, call).await {
+        return r;
+    }
+    let text = answer_text(&model);
+    if body["stream"].as_bool() == Some(true) {
+        let mut chunks = vec![format!(
+            "data: {}\n\n",
+            json!({"choices": [{"delta": {"reasoning_content": "Let me think. "}}]})
+        )];
+        for piece in text.as_bytes().chunks(7) {
+            let piece = String::from_utf8_lossy(piece);
+            chunks.push(format!(
+                "data: {}\n\n",
+                json!({"choices": [{"delta": {"content": piece}}]})
+            ));
+        }
+        chunks.push(format!(
+            "data: {}\n\n",
+            json!({"choices": [{"delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 100, "completion_tokens": 20,
+                             "completion_tokens_details": {"reasoning_tokens": 5}}})
+        ));
+        chunks.push("data: [DONE]\n\n".into());
+        return sse(chunks, model == "drop" && call == 1);
+    }
+    axum::Json(json!({
+        "choices": [{"message": {"role": "assistant", "content": text, "reasoning_content": "Let me think."},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20,
+                  "completion_tokens_details": {"reasoning_tokens": 5}}
+    }))
+    .into_response()
+}
+
+async fn anthropic(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> Response {
+    let model = body["model"].as_str().unwrap_or_default().to_string();
+    let call = count(&state, &model, &headers);
+    if let Some(r) = fault(&model, call).await {
+        return r;
+    }
+    let text = answer_text(&model);
+    if body["stream"].as_bool() == Some(true) {
+        let event = |name: &str, v: Value| format!("event: {name}\ndata: {v}\n\n");
+        let mut chunks = vec![
+            event(
+                "message_start",
+                json!({"type": "message_start", "message": {"usage": {"input_tokens": 90}}}),
+            ),
+            event(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "thinking_delta", "thinking": "Considering. "}}),
+            ),
+        ];
+        for piece in text.as_bytes().chunks(9) {
+            chunks.push(event(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": 1,
+                "delta": {"type": "text_delta", "text": String::from_utf8_lossy(piece)}}),
+            ));
+        }
+        chunks.push(event(
+            "message_delta",
+            json!({"type": "message_delta",
+            "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 30}}),
+        ));
+        chunks.push(event("message_stop", json!({"type": "message_stop"})));
+        return sse(chunks, model == "drop" && call == 1);
+    }
+    axum::Json(json!({
+        "content": [{"type": "thinking", "thinking": "Considering."}, {"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 90, "output_tokens": 30}
+    }))
+    .into_response()
+}
+
+/// Starts the server; returns its base URL (`http://127.0.0.1:PORT`) and its state.
+pub async fn start() -> (String, Shared) {
+    let state: Shared = Arc::default();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(openai))
+        .route("/v1/messages", post(anthropic))
+        .route("/v1/models", get(|| async { "[]" }))
+        .with_state(Arc::clone(&state));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), state)
+}
