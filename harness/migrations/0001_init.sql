@@ -45,6 +45,14 @@ CREATE TABLE samples (
     turn INTEGER NOT NULL DEFAULT 1,
     prompt TEXT,
     answer TEXT,
+    reasoning TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    llm_seconds REAL,
+    cost_usd REAL,
+    llm_attempts INTEGER,
+    from_cache INTEGER,
     code TEXT,
     -- no_answer | no_code | compile_error | fault | wrong | correct
     outcome TEXT NOT NULL,
@@ -87,6 +95,16 @@ CREATE TABLE trials (
     mismatches INTEGER,
     first_mismatch TEXT,
     PRIMARY KEY (sample_id, trial)
+);
+
+-- Every request to a model and its answer, keyed by a hash of provider, model,
+-- parameters, prompt, sample and turn: a re-run asks nothing twice.
+CREATE TABLE llm_cache (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL
 );
 
 CREATE INDEX samples_by_run ON samples (run_id, task_id);

@@ -22,7 +22,7 @@ pub enum Command {
     ///
     /// With no options, evaluates the bundled reference solutions (`replay:solutions/cpu`)
     /// on every task with the `cpu` backend, offline, into `results/kbench.sqlite`.
-    Evaluate(EvaluateArgs),
+    Evaluate(Box<EvaluateArgs>),
     /// List the runs stored in the database.
     Runs {
         /// The database.
@@ -73,9 +73,49 @@ pub struct EvaluateArgs {
     /// Backend that compiles and runs the kernels (cpu; cuda, npu-emu, tpu-emu to come).
     #[arg(long, default_value = "cpu")]
     pub backend: String,
-    /// Where answers come from: `replay:DIR` reads DIR/<category>/<name>[.<sample>].md.
+    /// Where answers come from: `replay:DIR` reads DIR/<category>/<name>[.<sample>].md;
+    /// `openai:NAME` and `anthropic:NAME` ask a model (key from OPENAI_API_KEY /
+    /// ANTHROPIC_API_KEY, or as kbench.toml says); any provider of kbench.toml works too.
     #[arg(long, default_value = "replay:solutions/cpu")]
     pub model: String,
+    /// Base URL of the provider (e.g. http://127.0.0.1:8000/v1 for a local server).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Provider settings and prices (default: ./kbench.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exemplar strategy: category-shot, add-shot or zero-shot.
+    #[arg(long, default_value = "category-shot")]
+    pub strategy: String,
+    /// Turns of the repair loop: after a failed compile, a wrong result or a slow kernel,
+    /// the next turn shows the model what went wrong.
+    #[arg(long, default_value_t = 1)]
+    pub turns: usize,
+    /// Sampling preset: greedy (k = 1, temperature 0) or sampled (temperature 0.2,
+    /// top_p 0.95), MultiKernelBench's settings; the options below override it.
+    #[arg(long, default_value = "greedy")]
+    pub preset: String,
+    /// Sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling.
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Most output tokens per answer.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Seed sent where the API takes one (sample k sends seed + k).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Extended-thinking budget in tokens (Anthropic).
+    #[arg(long)]
+    pub thinking_budget: Option<u32>,
+    /// Do not stream answers.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Ask the model again even when the answer is cached.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Only tasks whose id contains this text (e.g. `activation/` or `math/cumsum`).
     #[arg(long, default_value = "")]
     pub tasks: String,

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod evaluate;
 pub mod extract;
 pub mod llm;

@@ -67,6 +67,19 @@ fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
     }
 }
 
+/// The samples as they stood after turn `turn`: for each (task, sample), its last turn
+/// up to `turn`.
+pub fn at_turn(samples: &[SampleRow], turn: usize) -> Vec<SampleRow> {
+    let mut last: BTreeMap<(String, i64), &SampleRow> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.turn as usize <= turn) {
+        let key = (s.task_id.clone(), s.sample_index);
+        if last.get(&key).is_none_or(|prev| prev.turn < s.turn) {
+            last.insert(key, s);
+        }
+    }
+    last.into_values().cloned().collect()
+}
+
 /// Per-category rows, then `all`.
 pub fn summarize(samples: &[SampleRow]) -> Vec<SummaryRow> {
     let mut by_category: BTreeMap<String, Vec<&SampleRow>> = BTreeMap::new();

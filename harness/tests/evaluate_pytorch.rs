@@ -17,6 +17,7 @@ fn pytorch_eager_baseline_is_stored_and_used() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("kb.sqlite");
+    let cache = dir.path().join("cache");
     let mut args = vec![
         "evaluate",
         "--tasks",
@@ -25,6 +26,8 @@ fn pytorch_eager_baseline_is_stored_and_used() {
         db.to_str().expect("utf-8"),
         "--pytorch",
         python.to_str().expect("utf-8"),
+        "--cache",
+        cache.to_str().expect("utf-8"),
     ];
     args.extend(FAST.iter().skip(1));
     let out = run(&args);

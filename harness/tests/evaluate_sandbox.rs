@@ -30,6 +30,7 @@ fn kernels_cannot_write_outside_or_connect() {
     let replay = dir.path().join("answers");
     write_answer(&replay, "activation/relu", None, &answer);
     let db = dir.path().join("kb.sqlite");
+    let cache = dir.path().join("cache");
     let model = format!("replay:{}", replay.display());
     let mut args = vec![
         "evaluate",
@@ -39,6 +40,8 @@ fn kernels_cannot_write_outside_or_connect() {
         "activation/relu",
         "--db",
         db.to_str().expect("utf-8"),
+        "--cache",
+        cache.to_str().expect("utf-8"),
     ];
     args.extend(FAST);
     let out = run(&args);

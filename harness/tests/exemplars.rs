@@ -8,6 +8,7 @@ use common::{FAST, run, samples};
 fn every_exemplar_solution_passes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("kb.sqlite");
+    let cache = dir.path().join("cache");
     let exemplars =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../prompts/cpu/exemplars");
     let model = format!("replay:{}", exemplars.display());
@@ -18,6 +19,8 @@ fn every_exemplar_solution_passes() {
         &model,
         "--db",
         db.to_str().expect("utf-8"),
+        "--cache",
+        cache.to_str().expect("utf-8"),
     ];
     args.extend(FAST);
     let out = run(&args);

@@ -15,9 +15,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         bail!("--repeats must be at least 1");
     }
     let task = registry::find(&args.task)?;
-    let model = models::from_spec(&args.model)?;
-    let answer = model
-        .answer(task, 0)?
+    let dir = args
+        .model
+        .strip_prefix("replay:")
+        .with_context(|| format!("kbench bench takes a replay:DIR model, not {}", args.model))?;
+    let model = models::Replay::new(dir)?;
+    let request = models::AnswerRequest {
+        task,
+        sample: 0,
+        turn: 1,
+        prompt: "",
+        cache_basis: "",
+    };
+    let answer = models::Model::answer(&model, &request)?
         .with_context(|| format!("{} has no answer for {}", args.model, args.task))?;
     let backend = backend_by_name("cpu")?;
     let config = RunConfig {
@@ -29,6 +39,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         timing: TimingPlan::standard(last_level_cache_bytes() as usize),
         limits: evaluate::default_limits(180, 16384),
         pytorch: None,
+        strategy: crate::prompt::Strategy::CategoryShot,
+        turns: 1,
+        sampling: models::Sampling::GREEDY,
+        base_url: None,
+        config_file: None,
+        use_cache: false,
     };
     let exe = std::env::current_exe().context("locating the kbench binary")?;
     let (seconds, outcome) =

@@ -1,9 +1,10 @@
 //! `kbench evaluate`: set up a run (or resume one), execute it, print the summary.
 
 use crate::cli::EvaluateArgs;
+use crate::config::FileConfig;
 use crate::evaluate::{self, Paths, RunConfig};
-use crate::metrics::{SummaryRow, summarize};
-use crate::models;
+use crate::metrics::{SummaryRow, at_turn, summarize};
+use crate::models::{self, Sampling};
 use crate::store::Store;
 use anyhow::{Context, bail};
 use comfy_table::{Table, presets::ASCII_BORDERS_ONLY_CONDENSED};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 /// Runs `kbench evaluate`.
 pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
+    let no_pytorch = args.no_pytorch;
     let store = Store::open(&args.db)
         .await
         .with_context(|| format!("opening {}", args.db.display()))?;
@@ -51,29 +53,44 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
                     flush_bytes: flush,
                 },
                 limits: evaluate::default_limits(args.timeout, args.memory_limit_mb),
+                strategy: args.strategy.parse()?,
+                turns: args.turns.max(1),
+                sampling: sampling(&args)?,
+                base_url: args.base_url.clone(),
+                config_file: args.config.clone(),
+                use_cache: !args.no_cache,
                 pytorch: if args.no_pytorch {
                     None
                 } else {
                     evaluate::detect_pytorch(args.pytorch.as_deref())
                 },
             };
-            match &config.pytorch {
-                Some(python) => eprintln!("PyTorch eager baseline: {}", python.display()),
-                None => eprintln!(
-                    "PyTorch eager baseline: off ({})",
-                    if args.no_pytorch {
-                        "--no-pytorch"
-                    } else {
-                        "no torch in .venv; --pytorch PYTHON to set one"
-                    }
-                ),
-            }
             (0, config)
         }
     };
     // Check everything that can fail before any work is stored.
     let backend: Arc<dyn kbench_backends::Backend> = Arc::from(backend_by_name(&config.backend)?);
-    let model: Arc<dyn models::Model> = Arc::from(models::from_spec(&config.model)?);
+    let model_ctx = models::ModelContext {
+        config: FileConfig::load(config.config_file.as_deref())?,
+        base_url: config.base_url.clone(),
+        sampling: config.sampling,
+        store: store.clone(),
+        use_cache: config.use_cache,
+    };
+    let model: Arc<dyn models::Model> = Arc::from(models::build(&config.model, &model_ctx).await?);
+    if run_id == 0 {
+        match &config.pytorch {
+            Some(python) => eprintln!("PyTorch eager baseline: {}", python.display()),
+            None => eprintln!(
+                "PyTorch eager baseline: off ({})",
+                if config.pytorch.is_none() && no_pytorch {
+                    "--no-pytorch"
+                } else {
+                    "no torch in .venv; --pytorch PYTHON to set one"
+                }
+            ),
+        }
+    }
     let run_id = if run_id == 0 {
         let roofline = evaluate::roofline_for(backend.as_ref());
         let id = evaluate::create_run(&store, &config, backend.as_ref(), &roofline).await?;
@@ -90,9 +107,58 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         worker_exe: std::env::current_exe().context("locating the kbench binary")?,
     };
     evaluate::execute(&store, run_id, backend, model, &paths).await?;
-    let rows = summarize(&store.samples(run_id).await?);
-    print_summary(run_id, &rows);
+    let samples = store.samples(run_id).await?;
+    print_summary(run_id, &summarize(&at_turn(&samples, config.turns)));
+    if config.turns > 1 {
+        for t in 1..config.turns {
+            let all = summarize(&at_turn(&samples, t));
+            if let Some(r) = all.last() {
+                println!(
+                    "after turn {t}: compiled {}, correct {}, fast_1 {}",
+                    pct(r.compile_rate),
+                    pct(r.correct_rate),
+                    pct(r.fast_1)
+                );
+            }
+        }
+    }
+    let usage = store.usage(run_id).await?;
+    if usage.input_tokens + usage.output_tokens > 0 || usage.cached > 0 {
+        println!(
+            "model usage: {} input, {} output ({} reasoning) tokens, {:.1} s waiting, {} cached answers{}",
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.reasoning_tokens,
+            usage.llm_seconds,
+            usage.cached,
+            usage
+                .cost_usd
+                .map(|c| format!(", ${c:.4}"))
+                .unwrap_or_default()
+        );
+    }
     Ok(())
+}
+
+fn sampling(args: &EvaluateArgs) -> anyhow::Result<Sampling> {
+    let mut s = match args.preset.as_str() {
+        "greedy" => Sampling::GREEDY,
+        "sampled" => Sampling::SAMPLED,
+        other => bail!("unknown preset `{other}`: use greedy or sampled"),
+    };
+    if args.temperature.is_some() {
+        s.temperature = args.temperature;
+    }
+    if args.top_p.is_some() {
+        s.top_p = args.top_p;
+    }
+    if let Some(m) = args.max_tokens {
+        s.max_tokens = m;
+    }
+    s.seed = args.seed.or(s.seed);
+    s.thinking_budget = args.thinking_budget;
+    s.stream = !args.no_stream;
+    Ok(s)
 }
 
 fn pct(x: f64) -> String {

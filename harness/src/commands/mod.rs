@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Tasks(cmd) => tasks::run(cmd),
-        Command::Evaluate(args) => runtime()?.block_on(evaluate::run(args)),
+        Command::Evaluate(args) => runtime()?.block_on(evaluate::run(*args)),
         Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
         Command::Bench(args) => bench::run(&args),
         Command::Prompt {

@@ -17,8 +17,9 @@ mod trials;
 pub use pytorch::{PYTORCH_EAGER, VENV_PYTHON, detect as detect_pytorch, has_torch};
 pub use roofline::Roofline;
 
-use crate::models::Model;
-use crate::store::{BaselineRow, NewRun, Store};
+use crate::models::{AnswerRequest, Model, ModelError, Sampling};
+use crate::prompt::Strategy;
+use crate::store::{BaselineRow, NewRun, Store, TurnRow};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use kbench_backends::Backend;
@@ -51,6 +52,62 @@ pub struct RunConfig {
     /// Python with torch for the PyTorch eager baseline; `None` for none.
     #[serde(default)]
     pub pytorch: Option<PathBuf>,
+    /// Exemplar strategy of the prompts.
+    #[serde(default = "default_strategy")]
+    pub strategy: Strategy,
+    /// Turns of the repair loop (1: no repair).
+    #[serde(default = "one")]
+    pub turns: usize,
+    /// Sampling settings of model calls.
+    #[serde(default = "greedy")]
+    pub sampling: Sampling,
+    /// `--base-url`, overriding the provider's.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// `--config`, the provider settings file.
+    #[serde(default)]
+    pub config_file: Option<PathBuf>,
+    /// Read and write the answer cache.
+    #[serde(default = "yes")]
+    pub use_cache: bool,
+}
+
+fn default_strategy() -> Strategy {
+    Strategy::CategoryShot
+}
+
+fn one() -> usize {
+    1
+}
+
+fn greedy() -> Sampling {
+    Sampling::GREEDY
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether a sample needs no further turn: the last turn, a correct kernel at least as
+/// fast as the reference, or no answer at all.
+pub fn is_final(turn: &TurnRow, turns: usize) -> bool {
+    turn.turn as usize >= turns
+        || (turn.correct && turn.speedup.is_some_and(|s| s >= 1.0))
+        || turn.outcome == "no_answer"
+}
+
+fn turn_row(r: &crate::store::SampleRecord) -> TurnRow {
+    TurnRow {
+        turn: r.turn,
+        prompt: r.prompt.clone(),
+        outcome: r.outcome.clone(),
+        correct: r.correct,
+        code: r.code.clone(),
+        detail: r.detail.clone(),
+        compile_log: r.compile_log.clone(),
+        kernel_median_s: r.kernel.map(|k| k.median),
+        speedup: r.speedup,
+    }
 }
 
 /// Where files go.
@@ -132,6 +189,7 @@ pub async fn execute(
     let roofline: Roofline = serde_json::from_value(environment["roofline"].clone())
         .context("reading the run's roofline")?;
     let tasks = select_tasks(&config.tasks, config.exemplars);
+    let device = backend.device();
     if tasks.is_empty() {
         bail!("no task id contains `{}`", config.tasks);
     }
@@ -152,11 +210,13 @@ pub async fn execute(
         store
             .record_task(run_id, &id, &definition_hash(task), cost.flops, cost.bytes)
             .await?;
-        let done = store.done_samples(run_id, &id).await?;
-        let todo: Vec<usize> = (0..config.samples)
-            .filter(|s| !done.contains(&(*s as i64)))
-            .collect();
-        bar.inc((config.samples - todo.len()) as u64);
+        let mut todo = Vec::new();
+        for s in 0..config.samples {
+            match store.last_turn(run_id, &id, s as i64).await? {
+                Some(t) if is_final(&t, config.turns) => bar.inc(1),
+                last => todo.push((s, last)),
+            }
+        }
         if todo.is_empty() {
             continue;
         }
@@ -223,39 +283,76 @@ pub async fn execute(
             .iter()
             .map(|s| compare::input_digest(&s.inputs))
             .collect();
-        for sample_index in todo {
+        let first_prompt = crate::prompt::render(task, backend.name(), &device, config.strategy)?;
+        for (sample_index, mut previous) in todo {
             bar.set_message(format!("{id} #{sample_index}"));
-            let answer = model.answer(task, sample_index)?;
-            let (backend, sets, input_files, input_digests, task_dir, paths, config) = (
-                Arc::clone(&backend),
-                Arc::clone(&sets),
-                input_files.clone(),
-                input_digests.clone(),
-                task_dir.clone(),
-                paths.clone(),
-                config.clone(),
-            );
-            let record = tokio::task::spawn_blocking(move || {
-                let ctx = sample::SampleContext {
-                    backend: backend.as_ref(),
-                    languages: &crate::extract::CPU_LANGUAGES,
-                    task,
-                    sets: &sets,
-                    input_files: &input_files,
-                    input_digests: &input_digests,
-                    cache_dir: &paths.cache_dir,
-                    scratch: &task_dir,
-                    worker_exe: &paths.worker_exe,
-                    limits: config.limits,
-                    plan: config.timing,
-                    baseline_median: Some(baseline_median),
-                    pytorch_median,
-                    roofline,
+            let mut turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
+            let mut history = first_prompt.clone();
+            while turn <= config.turns {
+                let prompt = match &previous {
+                    None => first_prompt.clone(),
+                    Some(p) => crate::prompt::repair(&first_prompt, p),
                 };
-                sample::evaluate(&ctx, run_id, sample_index, answer)
-            })
-            .await??;
-            store.save_sample(&record).await?;
+                if let Some(p) = &previous {
+                    history.push('\0');
+                    history.push_str(p.code.as_deref().unwrap_or_default());
+                }
+                let cache_basis = history.clone();
+                let (backend, model, sets, input_files, input_digests, task_dir, paths, config) = (
+                    Arc::clone(&backend),
+                    Arc::clone(&model),
+                    Arc::clone(&sets),
+                    input_files.clone(),
+                    input_digests.clone(),
+                    task_dir.clone(),
+                    paths.clone(),
+                    config.clone(),
+                );
+                let record = tokio::task::spawn_blocking(move || {
+                    let request = AnswerRequest {
+                        task,
+                        sample: sample_index,
+                        turn,
+                        prompt: &prompt,
+                        cache_basis: &cache_basis,
+                    };
+                    let (answer, failure) = match model.answer(&request) {
+                        Ok(a) => (a, None),
+                        Err(ModelError::Provider(e)) => (None, Some(e.to_string())),
+                        Err(e) => return Err(anyhow::Error::from(e)),
+                    };
+                    let ctx = sample::SampleContext {
+                        backend: backend.as_ref(),
+                        languages: &crate::extract::CPU_LANGUAGES,
+                        task,
+                        sets: &sets,
+                        input_files: &input_files,
+                        input_digests: &input_digests,
+                        cache_dir: &paths.cache_dir,
+                        scratch: &task_dir,
+                        worker_exe: &paths.worker_exe,
+                        limits: config.limits,
+                        plan: config.timing,
+                        baseline_median: Some(baseline_median),
+                        pytorch_median,
+                        roofline,
+                    };
+                    let mut record = sample::evaluate(&ctx, run_id, sample_index, turn, answer)?;
+                    if let Some(why) = failure {
+                        record.prompt = Some(prompt);
+                        record.detail = Some(format!("the model call failed: {why}"));
+                    }
+                    Ok(record)
+                })
+                .await??;
+                store.save_sample(&record).await?;
+                let row = turn_row(&record);
+                if is_final(&row, config.turns) {
+                    break;
+                }
+                previous = Some(row);
+                turn += 1;
+            }
             bar.inc(1);
         }
         drop(sets);
@@ -323,7 +420,7 @@ pub fn bench_samples(
             roofline,
         };
         let start = std::time::Instant::now();
-        let record = sample::evaluate(&ctx, 0, 0, Some(answer.clone()))?;
+        let record = sample::evaluate(&ctx, 0, 0, 1, Some(answer.clone()))?;
         seconds.push(start.elapsed().as_secs_f64());
         outcome = record.outcome;
     }

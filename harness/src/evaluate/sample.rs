@@ -49,14 +49,28 @@ pub struct SampleContext<'a> {
     pub roofline: Roofline,
 }
 
-fn empty_record(run_id: i64, task: &Task, sample: usize, answer: &Option<Answer>) -> SampleRecord {
+fn empty_record(
+    run_id: i64,
+    task: &Task,
+    sample: usize,
+    turn: usize,
+    answer: &Option<Answer>,
+) -> SampleRecord {
     SampleRecord {
         run_id,
         task_id: task.id(),
         sample_index: sample as i64,
-        turn: 1,
+        turn: turn as i64,
         prompt: answer.as_ref().and_then(|a| a.prompt.clone()),
         answer: answer.as_ref().map(|a| a.text.clone()),
+        reasoning: answer.as_ref().and_then(|a| a.reasoning.clone()),
+        input_tokens: answer.as_ref().and_then(|a| a.input_tokens),
+        output_tokens: answer.as_ref().and_then(|a| a.output_tokens),
+        reasoning_tokens: answer.as_ref().and_then(|a| a.reasoning_tokens),
+        llm_seconds: answer.as_ref().and_then(|a| a.seconds),
+        cost_usd: answer.as_ref().and_then(|a| a.cost_usd),
+        llm_attempts: answer.as_ref().and_then(|a| a.attempts),
+        from_cache: answer.as_ref().map(|a| a.cached),
         code: None,
         outcome: "no_answer".into(),
         compiled: false,
@@ -104,9 +118,10 @@ pub fn evaluate(
     ctx: &SampleContext,
     run_id: i64,
     sample: usize,
+    turn: usize,
     answer: Option<Answer>,
 ) -> Result<SampleRecord, BackendError> {
-    let mut rec = empty_record(run_id, ctx.task, sample, &answer);
+    let mut rec = empty_record(run_id, ctx.task, sample, turn, &answer);
     let Some(answer) = answer else {
         rec.detail = Some("the model gave no answer".into());
         return Ok(rec);

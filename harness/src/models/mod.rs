@@ -1,7 +1,11 @@
-//! Where answers come from. Only `replay:DIR` exists so far: answers read from a folder.
+//! Where answers come from: `replay:DIR` (answers read from a folder) and language
+//! models over HTTP (`openai:NAME`, `anthropic:NAME`, or any provider named in
+//! `kbench.toml`), with every request and answer cached in the store.
 
+mod llm;
 mod replay;
 
+pub use llm::{LlmModel, Sampling};
 pub use replay::Replay;
 
 use kbench_tasks::Task;
@@ -11,7 +15,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ModelError {
     /// The `--model` value is not understood.
-    #[error("unknown model `{0}`: use `replay:DIR` (answers read from DIR/<category>/<name>.md)")]
+    #[error(
+        "unknown model `{0}`: use replay:DIR, openai:NAME, anthropic:NAME or a provider of kbench.toml"
+    )]
     UnknownProvider(String),
     /// The replay folder does not exist.
     #[error("replay folder `{0}` does not exist")]
@@ -25,29 +31,101 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
+    /// The provider failed (after its retries).
+    #[error(transparent)]
+    Provider(#[from] crate::llm::ProviderError),
+    /// The cache could not be read or written.
+    #[error("answer cache: {0}")]
+    Cache(#[from] crate::store::StoreError),
+}
+
+/// What a model is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerRequest<'a> {
+    /// The task.
+    pub task: &'a Task,
+    /// Sample number, from 0.
+    pub sample: usize,
+    /// Turn, from 1.
+    pub turn: usize,
+    /// The full prompt of this turn.
+    pub prompt: &'a str,
+    /// What identifies this question for the answer cache: the first prompt and the
+    /// previous answers' code. The feedback of a repair turn is left out, since it
+    /// quotes values of the run's secret inputs and would differ on every re-run.
+    pub cache_basis: &'a str,
 }
 
 /// One answer of a model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Answer {
     /// The prompt that produced it, when one was sent.
     pub prompt: Option<String>,
     /// The full answer text.
     pub text: String,
+    /// The reasoning trace, where returned.
+    pub reasoning: Option<String>,
+    /// Prompt tokens.
+    pub input_tokens: Option<u64>,
+    /// Answer tokens.
+    pub output_tokens: Option<u64>,
+    /// Reasoning tokens.
+    pub reasoning_tokens: Option<u64>,
+    /// Seconds the provider took (0 when cached).
+    pub seconds: Option<f64>,
+    /// Cost in US dollars, where a price is configured.
+    pub cost_usd: Option<f64>,
+    /// Attempts the request took.
+    pub attempts: Option<u32>,
+    /// Served from the cache.
+    pub cached: bool,
 }
 
 /// A source of answers.
 pub trait Model: Send + Sync {
-    /// The spec it was built from, as stored with the run.
-    fn spec(&self) -> String;
-    /// The answer for `sample` of `task`; `None` when there is none.
-    fn answer(&self, task: &Task, sample: usize) -> Result<Option<Answer>, ModelError>;
+    /// The answer for a request; `None` when there is none. Blocking: call it from a
+    /// blocking thread.
+    fn answer(&self, request: &AnswerRequest) -> Result<Option<Answer>, ModelError>;
 }
 
-/// Builds a model from its `--model` spec.
-pub fn from_spec(spec: &str) -> Result<Box<dyn Model>, ModelError> {
-    match spec.split_once(':') {
-        Some(("replay", dir)) => Ok(Box::new(Replay::new(dir)?)),
-        _ => Err(ModelError::UnknownProvider(spec.to_string())),
+/// What building a model from its spec may need.
+#[derive(Debug, Clone)]
+pub struct ModelContext {
+    /// `kbench.toml`.
+    pub config: crate::config::FileConfig,
+    /// `--base-url`, overriding the provider's.
+    pub base_url: Option<String>,
+    /// Sampling settings.
+    pub sampling: Sampling,
+    /// The store (answer cache).
+    pub store: crate::store::Store,
+    /// Read and write the answer cache.
+    pub use_cache: bool,
+}
+
+/// Builds the model of `spec` and, for providers, checks the key and that the base URL
+/// answers, so that a bad setting stops before any work.
+pub async fn build(spec: &str, ctx: &ModelContext) -> Result<Box<dyn Model>, ModelError> {
+    let Some((provider, name)) = spec.split_once(':') else {
+        return Err(ModelError::UnknownProvider(spec.to_string()));
+    };
+    if provider == "replay" {
+        return Ok(Box::new(Replay::new(name)?));
     }
+    let settings = ctx
+        .config
+        .provider(provider, ctx.base_url.as_deref())
+        .map_err(|_| ModelError::UnknownProvider(spec.to_string()))?;
+    let client = crate::llm::Provider::new(settings)?;
+    client.preflight().await?;
+    Ok(Box::new(LlmModel::new(
+        spec.to_string(),
+        name.to_string(),
+        client,
+        ctx.sampling,
+        ctx.config.prices.get(spec).copied(),
+        ctx.store.clone(),
+        ctx.use_cache,
+        tokio::runtime::Handle::current(),
+    )))
 }

@@ -4,8 +4,7 @@
 //! file exists, else `DIR/<category>/<name>.md`, else the bare source
 //! `DIR/<category>/<name>.cpp`; without any there is no answer.
 
-use super::{Answer, Model, ModelError};
-use kbench_tasks::Task;
+use super::{Answer, AnswerRequest, Model, ModelError};
 use std::path::PathBuf;
 
 /// The bundled reference solutions, found relative to the working directory or, when
@@ -18,7 +17,6 @@ pub const EXEMPLARS: &str = "prompts/cpu/exemplars";
 /// Answers from a folder.
 #[derive(Debug, Clone)]
 pub struct Replay {
-    spec_dir: String,
     dir: PathBuf,
 }
 
@@ -36,19 +34,13 @@ impl Replay {
         } else {
             return Err(ModelError::MissingFolder(dir.to_string()));
         };
-        Ok(Replay {
-            spec_dir: dir.to_string(),
-            dir: found,
-        })
+        Ok(Replay { dir: found })
     }
 }
 
 impl Model for Replay {
-    fn spec(&self) -> String {
-        format!("replay:{}", self.spec_dir)
-    }
-
-    fn answer(&self, task: &Task, sample: usize) -> Result<Option<Answer>, ModelError> {
+    fn answer(&self, request: &AnswerRequest) -> Result<Option<Answer>, ModelError> {
+        let (task, sample) = (request.task, request.sample);
         let base = self.dir.join(task.category.as_str());
         for file in [
             format!("{}.{sample}.md", task.name),
@@ -61,7 +53,10 @@ impl Model for Replay {
                     path: path.display().to_string(),
                     source,
                 })?;
-                return Ok(Some(Answer { prompt: None, text }));
+                return Ok(Some(Answer {
+                    text,
+                    ..Answer::default()
+                }));
             }
         }
         Ok(None)

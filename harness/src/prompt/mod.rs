@@ -126,9 +126,57 @@ pub fn render(
         device => Value::from(Serde(device)),
         caches => caches(device),
         exemplar => exemplar,
-        task => context! { source => task.source.trim_end(), signature => signature(task) },
+        task => context! {
+            id => task.id(),
+            source => task.source.trim_end(),
+            signature => signature(task),
+        },
     })?;
     Ok(rendered)
+}
+
+/// The prompt of the next turn: the first prompt, the previous kernel, and what was
+/// wrong with it (compile errors, the mismatch, or its time against the baseline).
+pub fn repair(first_prompt: &str, previous: &crate::store::TurnRow) -> String {
+    let feedback = match previous.outcome.as_str() {
+        "no_code" => "Your previous answer contained no C++ code block.".to_string(),
+        "compile_error" => {
+            let log: String = previous
+                .compile_log
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .take(4000)
+                .collect();
+            format!("It failed to compile:\n\n```\n{}\n```", log.trim_end())
+        }
+        "fault" => format!(
+            "It crashed or failed while running: {}",
+            previous.detail.as_deref().unwrap_or("no detail")
+        ),
+        "wrong" => format!(
+            "It compiled but its results were wrong: {}",
+            previous.detail.as_deref().unwrap_or("no detail")
+        ),
+        _ => match (previous.kernel_median_s, previous.speedup) {
+            (Some(t), Some(s)) => format!(
+                "It is correct but slow: its median time was {:.3} ms, {:.2}x the speed of \
+                 the reference ({:.3} ms). Make it faster.",
+                t * 1e3,
+                s,
+                t * s * 1e3
+            ),
+            _ => "It is correct. Make it faster.".to_string(),
+        },
+    };
+    let code = previous.code.as_deref().unwrap_or("(no code)");
+    format!(
+        "{first_prompt}\n\n## Your previous answer (turn {})\n\n```cpp\n{}\n```\n\n{feedback}\n\n\
+         Write an improved kernel. Answer with the complete C++ source in one ```cpp code \
+         block, and nothing else.\n",
+        previous.turn,
+        code.trim_end()
+    )
 }
 
 #[cfg(test)]
@@ -183,6 +231,30 @@ mod tests {
             "the add exemplar's solution"
         );
         assert!(!add.contains("outer"), "not the matmul exemplar");
+    }
+
+    #[test]
+    fn repair_prompts_carry_the_feedback() {
+        let row = |outcome: &str| crate::store::TurnRow {
+            turn: 1,
+            prompt: None,
+            outcome: outcome.into(),
+            correct: outcome == "correct",
+            code: Some("int kb_forward();".into()),
+            detail: Some("trial 0: 12 elements out of tolerance".into()),
+            compile_log: Some("kernel.cpp:3: error: expected ';'".into()),
+            kernel_median_s: Some(0.002),
+            speedup: Some(0.5),
+        };
+        let compile = repair("FIRST", &row("compile_error"));
+        assert!(compile.starts_with("FIRST"));
+        assert!(compile.contains("expected ';'") && compile.contains("int kb_forward();"));
+        assert!(repair("FIRST", &row("wrong")).contains("12 elements out of tolerance"));
+        let slow = repair("FIRST", &row("correct"));
+        assert!(
+            slow.contains("2.000 ms") && slow.contains("0.50x"),
+            "{slow}"
+        );
     }
 
     #[test]

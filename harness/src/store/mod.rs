@@ -6,7 +6,9 @@
 
 mod records;
 
-pub use records::{NewRun, RunRow, RunSummary, SampleRecord, SampleRow, TrialRecord};
+pub use records::{
+    NewRun, RunRow, RunSummary, RunUsage, SampleRecord, SampleRow, TrialRecord, TurnRow,
+};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::collections::BTreeSet;
@@ -216,13 +218,16 @@ impl Store {
     pub async fn save_sample(&self, s: &SampleRecord) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let id = sqlx::query(
-            "INSERT INTO samples (run_id, task_id, sample_index, turn, prompt, answer, code, \
+            "INSERT INTO samples (run_id, task_id, sample_index, turn, prompt, answer, reasoning, \
+               input_tokens, output_tokens, reasoning_tokens, llm_seconds, cost_usd, \
+               llm_attempts, from_cache, code, \
                outcome, compiled, correct, fault, detail, compile_log, compile_key, \
                compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
                speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
                worker_seconds, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -231,6 +236,14 @@ impl Store {
         .bind(s.turn)
         .bind(&s.prompt)
         .bind(&s.answer)
+        .bind(&s.reasoning)
+        .bind(s.input_tokens.map(|n| n as i64))
+        .bind(s.output_tokens.map(|n| n as i64))
+        .bind(s.reasoning_tokens.map(|n| n as i64))
+        .bind(s.llm_seconds)
+        .bind(s.cost_usd)
+        .bind(s.llm_attempts.map(i64::from))
+        .bind(s.from_cache)
         .bind(&s.code)
         .bind(&s.outcome)
         .bind(s.compiled)
@@ -276,6 +289,72 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A cached model answer (JSON), if any.
+    pub async fn cache_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT response FROM llm_cache WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(r,)| r))
+    }
+
+    /// Caches a model answer (first writer wins).
+    pub async fn cache_put(
+        &self,
+        key: &str,
+        model: &str,
+        request: &str,
+        response: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO llm_cache (key, model, request, response, created_at) \
+             VALUES (?, ?, ?, ?, datetime('now'))",
+        )
+        .bind(key)
+        .bind(model)
+        .bind(request)
+        .bind(response)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last stored turn of one sample, for resuming a repair loop.
+    pub async fn last_turn(
+        &self,
+        run: i64,
+        task_id: &str,
+        sample: i64,
+    ) -> Result<Option<TurnRow>, StoreError> {
+        Ok(sqlx::query_as::<_, TurnRow>(
+            "SELECT turn, prompt, outcome, correct, code, detail, compile_log, kernel_median_s, \
+                    speedup \
+             FROM samples WHERE run_id = ? AND task_id = ? AND sample_index = ? \
+             ORDER BY turn DESC LIMIT 1",
+        )
+        .bind(run)
+        .bind(task_id)
+        .bind(sample)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Tokens, seconds and cost of a run's model calls, summed.
+    pub async fn usage(&self, run: i64) -> Result<RunUsage, StoreError> {
+        Ok(sqlx::query_as::<_, RunUsage>(
+            "SELECT COALESCE(SUM(input_tokens), 0) AS input_tokens, \
+                    COALESCE(SUM(output_tokens), 0) AS output_tokens, \
+                    COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
+                    COALESCE(SUM(llm_seconds), 0.0) AS llm_seconds, \
+                    SUM(cost_usd) AS cost_usd, \
+                    COALESCE(SUM(from_cache), 0) AS cached \
+             FROM samples WHERE run_id = ?",
+        )
+        .bind(run)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Every sample of a run, in task and sample order.

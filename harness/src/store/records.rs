@@ -95,6 +95,22 @@ pub struct SampleRecord {
     pub prompt: Option<String>,
     /// The model's answer.
     pub answer: Option<String>,
+    /// The reasoning trace.
+    pub reasoning: Option<String>,
+    /// Prompt tokens.
+    pub input_tokens: Option<u64>,
+    /// Answer tokens.
+    pub output_tokens: Option<u64>,
+    /// Reasoning tokens.
+    pub reasoning_tokens: Option<u64>,
+    /// Seconds the model took.
+    pub llm_seconds: Option<f64>,
+    /// Cost in US dollars.
+    pub cost_usd: Option<f64>,
+    /// Attempts the request took.
+    pub llm_attempts: Option<u32>,
+    /// Served from the answer cache.
+    pub from_cache: Option<bool>,
     /// Extracted code.
     pub code: Option<String>,
     /// no_answer | no_code | compile_error | fault | wrong | correct.
@@ -168,4 +184,44 @@ pub struct SampleRow {
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.
     pub filesystem_confined: Option<bool>,
+}
+
+/// The last turn of a sample, as the repair loop needs it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TurnRow {
+    /// Turn number.
+    pub turn: i64,
+    /// The prompt of that turn.
+    pub prompt: Option<String>,
+    /// Outcome.
+    pub outcome: String,
+    /// Correct.
+    pub correct: bool,
+    /// Extracted code.
+    pub code: Option<String>,
+    /// Detail of the outcome.
+    pub detail: Option<String>,
+    /// Compiler diagnostics.
+    pub compile_log: Option<String>,
+    /// Kernel median seconds.
+    pub kernel_median_s: Option<f64>,
+    /// Speedup over the Rust reference.
+    pub speedup: Option<f64>,
+}
+
+/// Model usage summed over a run.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct RunUsage {
+    /// Prompt tokens.
+    pub input_tokens: i64,
+    /// Answer tokens.
+    pub output_tokens: i64,
+    /// Reasoning tokens.
+    pub reasoning_tokens: i64,
+    /// Seconds waiting for models.
+    pub llm_seconds: f64,
+    /// Cost, where prices are configured.
+    pub cost_usd: Option<f64>,
+    /// Answers served from the cache.
+    pub cached: i64,
 }
