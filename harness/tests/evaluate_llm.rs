@@ -163,3 +163,38 @@ async fn bad_model_settings_stop_before_any_work() {
     let runs = kbench().args(["runs", "--db", db]).output().expect("runs");
     assert!(String::from_utf8_lossy(&runs.stdout).contains("no runs"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_faults_are_stored_with_their_reason_and_the_run_completes() {
+    let (base, _state) = fake_llm::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().expect("utf-8");
+    for (model, outcome, reason) in [
+        ("empty", "no_code", "no code block"),
+        ("no-code", "no_code", "no code block"),
+        ("malformed", "no_answer", "malformed response"),
+        ("bad-request", "no_answer", "answered 400"),
+        ("rate-limited", "wrong", ""),
+        ("drop", "wrong", ""),
+    ] {
+        let db = dir.path().join(format!("{model}.sqlite"));
+        let db = db.to_str().expect("utf-8").to_string();
+        let mut a = args(&base, &db, cache, &["--tasks", "activation/relu"]);
+        a[2] = format!("openai:{model}");
+        let out = evaluate(a).await;
+        assert!(
+            out.status.success(),
+            "{model}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let db_path = std::path::PathBuf::from(&db);
+        let rows = tokio::task::spawn_blocking(move || samples(&db_path, 1))
+            .await
+            .expect("joined");
+        assert_eq!(rows.len(), 1, "{model}");
+        assert_eq!(rows[0].outcome, outcome, "{model}: {:?}", rows[0]);
+        let detail = rows[0].detail.clone().unwrap_or_default();
+        assert!(detail.contains(reason), "{model}: {detail}");
+    }
+}
