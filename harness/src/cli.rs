@@ -119,9 +119,9 @@ pub struct EvaluateArgs {
     /// Only tasks whose id contains this text (e.g. `activation/` or `math/cumsum`).
     #[arg(long, default_value = "")]
     pub tasks: String,
-    /// Samples per task.
-    #[arg(long, default_value_t = 1)]
-    pub samples: usize,
+    /// Samples per task (default: 1 with the greedy preset, 5 with sampled).
+    #[arg(long)]
+    pub samples: Option<usize>,
     /// Evaluate the one-shot exemplars instead of the benchmark tasks (their solutions:
     /// `--model replay:prompts/cpu/exemplars`).
     #[arg(long)]

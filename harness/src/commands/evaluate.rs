@@ -27,7 +27,10 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
             (id, config)
         }
         None => {
-            if args.samples == 0 {
+            let samples = args
+                .samples
+                .unwrap_or(if args.preset == "sampled" { 5 } else { 1 });
+            if samples == 0 {
                 bail!("--samples must be at least 1");
             }
             if evaluate::select_tasks(&args.tasks, args.exemplars).is_empty() {
@@ -44,7 +47,7 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
                 model: args.model.clone(),
                 tasks: args.tasks.clone(),
                 exemplars: args.exemplars,
-                samples: args.samples,
+                samples,
                 timing: TimingPlan {
                     warmup: args.warmup,
                     min_calls: args.min_calls.max(1),

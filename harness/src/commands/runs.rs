@@ -24,6 +24,8 @@ pub async fn run(db: &Path) -> anyhow::Result<()> {
             "samples",
             "compiled",
             "correct",
+            "tokens in/out",
+            "cost",
         ]);
     for r in runs {
         table.add_row(vec![
@@ -40,6 +42,8 @@ pub async fn run(db: &Path) -> anyhow::Result<()> {
             r.samples.to_string(),
             r.compiled.to_string(),
             r.correct.to_string(),
+            format!("{}/{}", r.input_tokens, r.output_tokens),
+            r.cost_usd.map_or("-".into(), |c| format!("${c:.4}")),
         ]);
     }
     println!("{table}");

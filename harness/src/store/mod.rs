@@ -127,7 +127,10 @@ impl Store {
         Ok(sqlx::query_as::<_, RunSummary>(
             "SELECT r.id, r.created_at, r.finished_at, r.backend, r.model, \
                     COUNT(s.id) AS samples, COALESCE(SUM(s.compiled), 0) AS compiled, \
-                    COALESCE(SUM(s.correct), 0) AS correct \
+                    COALESCE(SUM(s.correct), 0) AS correct, \
+                    COALESCE(SUM(s.input_tokens), 0) AS input_tokens, \
+                    COALESCE(SUM(s.output_tokens), 0) AS output_tokens, \
+                    SUM(s.cost_usd) AS cost_usd \
              FROM runs r LEFT JOIN samples s ON s.run_id = r.id \
              GROUP BY r.id ORDER BY r.id DESC",
         )

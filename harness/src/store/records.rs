@@ -57,6 +57,12 @@ pub struct RunSummary {
     pub compiled: i64,
     /// Samples that passed.
     pub correct: i64,
+    /// Prompt tokens over every turn.
+    pub input_tokens: i64,
+    /// Answer tokens over every turn.
+    pub output_tokens: i64,
+    /// Cost in US dollars, where prices are configured.
+    pub cost_usd: Option<f64>,
 }
 
 /// One correctness trial.
