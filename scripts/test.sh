@@ -18,5 +18,5 @@ echo "== cargo test (release) =="
 cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
-cargo build --release --locked -p kbench
+cargo build --release --locked --workspace
 .venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3 --exemplars

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{FAST, run, samples};
+use common::{evaluate_in, samples};
 use std::path::PathBuf;
 
 #[test]
@@ -16,25 +16,10 @@ fn pytorch_eager_baseline_is_stored_and_used() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("kb.sqlite");
-    let cache = dir.path().join("cache");
-    let mut args = vec![
-        "evaluate",
-        "--tasks",
-        "activation/relu",
-        "--db",
-        db.to_str().expect("utf-8"),
-        "--pytorch",
-        python.to_str().expect("utf-8"),
-        "--cache",
-        cache.to_str().expect("utf-8"),
-    ];
-    args.extend(FAST.iter().skip(1));
-    let out = run(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let python = python.to_str().expect("utf-8");
+    let (db, stdout) = evaluate_in(
+        dir.path(),
+        &["--tasks", "activation/relu", "--pytorch", python],
     );
     let rows = samples(&db, 1);
     assert_eq!(rows.len(), 1);
@@ -45,6 +30,5 @@ fn pytorch_eager_baseline_is_stored_and_used() {
         "{:?}",
         rows[0]
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("speedup torch"), "{stdout}");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FAST, elementwise_answer, run, samples, write_answer};
+use common::{elementwise_answer, evaluate_in, samples, write_answer};
 use std::io::ErrorKind;
 use std::net::TcpListener;
 
@@ -29,26 +29,10 @@ fn kernels_cannot_write_outside_or_connect() {
     );
     let replay = dir.path().join("answers");
     write_answer(&replay, "activation/relu", None, &answer);
-    let db = dir.path().join("kb.sqlite");
-    let cache = dir.path().join("cache");
     let model = format!("replay:{}", replay.display());
-    let mut args = vec![
-        "evaluate",
-        "--model",
-        &model,
-        "--tasks",
-        "activation/relu",
-        "--db",
-        db.to_str().expect("utf-8"),
-        "--cache",
-        cache.to_str().expect("utf-8"),
-    ];
-    args.extend(FAST);
-    let out = run(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (db, _) = evaluate_in(
+        dir.path(),
+        &["--model", &model, "--tasks", "activation/relu"],
     );
     let rows = samples(&db, 1);
     assert_eq!(rows[0].outcome, "correct", "{:?}", rows[0]);

@@ -72,3 +72,28 @@ pub fn samples(db: &Path, run: i64) -> Vec<SampleRow> {
             store.samples(run).await.expect("samples")
         })
 }
+
+/// Runs `kbench evaluate` with a fresh database and compile cache in `dir`, the fast
+/// settings (PyTorch off unless `extra` names `--pytorch`) and `extra`; asserts that it
+/// succeeded and returns the database path and standard output.
+pub fn evaluate_in(dir: &Path, extra: &[&str]) -> (PathBuf, String) {
+    let db = dir.join("kb.sqlite");
+    let cache = dir.join("cache");
+    let mut args = vec![
+        "evaluate",
+        "--db",
+        db.to_str().expect("utf-8"),
+        "--cache",
+        cache.to_str().expect("utf-8"),
+    ];
+    let skip = usize::from(extra.contains(&"--pytorch"));
+    args.extend(FAST.iter().skip(skip));
+    args.extend(extra);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (db, String::from_utf8_lossy(&out.stdout).into_owned())
+}
