@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Times a task's PyTorch forward (eager, CPU) for `kbench evaluate`'s second baseline.
+"""Times a task's PyTorch forward (eager) for `kbench evaluate`'s second baseline.
 
-Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON
+Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON DEVICE EVICT_BYTES
 
 MODEL_PY is the task's PyTorch source; SETS_DIR holds one folder per trial set with a
 manifest.json naming its inputs and parameters (.npy). PLAN_JSON is the timing plan
-(warmup, min_calls, max_calls, budget_seconds, flush_bytes). Calls rotate over the sets,
-each after a cache flush, exactly as kernels are timed. Prints one JSON line of stats.
+(warmup, min_calls, max_calls, budget_seconds). DEVICE is the torch device. Calls rotate
+over the sets as kernels' do. Python cannot evict cache lines, so before each timed call
+EVICT_BYTES (twice the call's data, set by kbench) are streamed through the caches: the
+cost follows the task, as the kernels' line-by-line eviction does. The budget counts the
+whole timed phase, flushes included. Prints one JSON line of stats.
 """
 
 import importlib.util
@@ -22,6 +25,7 @@ import torch
 
 def main():
     model_py, sets_dir, plan = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+    device, evict_bytes = torch.device(sys.argv[4]), int(sys.argv[5])
     spec = importlib.util.spec_from_file_location("task_model", model_py)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -31,25 +35,28 @@ def main():
         load = lambda e: torch.from_numpy(np.load(folder / e["file"], allow_pickle=False))
         model = module.Model(*module.get_init_inputs())
         model.load_state_dict({e["name"]: load(e) for e in manifest["params"]}, strict=True)
-        model.eval()
-        runs.append((model, [load(e) for e in manifest["inputs"]]))
-    flush = np.zeros(max(plan["flush_bytes"] // 8, 1))
-    seconds, spent, i = [], 0.0, 0
+        model.eval().to(device)
+        runs.append((model, [load(e).to(device) for e in manifest["inputs"]]))
+    flush = np.zeros(max(evict_bytes // 8, 1))
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    seconds, i = [], 0
     with torch.no_grad():
         for _ in range(plan["warmup"]):
             model, inputs = runs[i % len(runs)]
             model(*inputs)
             i += 1
+        sync()
+        phase = time.perf_counter()
         while len(seconds) < plan["min_calls"] or (
-            len(seconds) < plan["max_calls"] and spent < plan["budget_seconds"]
+            len(seconds) < plan["max_calls"]
+            and time.perf_counter() - phase < plan["budget_seconds"]
         ):
             flush += 1.0
             model, inputs = runs[i % len(runs)]
             start = time.perf_counter()
             model(*inputs)
-            elapsed = time.perf_counter() - start
-            seconds.append(elapsed)
-            spent += elapsed
+            sync()
+            seconds.append(time.perf_counter() - start)
             i += 1
     print(json.dumps({
         "calls": len(seconds),

@@ -10,6 +10,7 @@
 //! - `npu-emu` / `tpu-emu`: `call` runs the emulation and reports the cost model's
 //!   estimate ([`Clock::CostModel`]).
 
+use crate::roofline::Roofline;
 use kbench_tasks::{DType, HostTensor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -125,18 +126,59 @@ pub struct OutputShape {
     pub shape: Vec<usize>,
 }
 
-/// A compiler and runner of kernels for one kind of device.
+/// What a backend contributes to a prompt: its template, how kernels are compiled, and
+/// its solutions of the one-shot exemplars.
+#[derive(Debug, Clone)]
+pub struct PromptAssets {
+    /// The minijinja template (`prompts/<backend>/prompt.jinja`).
+    pub template: &'static str,
+    /// The compile command shown to models, e.g. `g++ -std=c++17 -O3 ...`.
+    pub compile_command: String,
+    /// The code-fence tag answers should use, e.g. `cpp`.
+    pub fence: &'static str,
+    /// Exemplar solutions as `(exemplar id, source)`.
+    pub exemplars: &'static [(&'static str, &'static str)],
+}
+
+impl PromptAssets {
+    /// The solution of exemplar `id`, when the backend has one.
+    pub fn exemplar(&self, id: &str) -> Option<&'static str> {
+        self.exemplars
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// A compiler and runner of kernels for one kind of device. Everything that differs
+/// between devices lives behind this trait, so the harness never names a backend.
 pub trait Backend: Send + Sync {
     /// Name on the command line and in the store.
     fn name(&self) -> &'static str;
     /// The device kernels run on.
     fn device(&self) -> DeviceInfo;
+    /// The device's peak rates, for the speed-of-light flag (may take a moment: it
+    /// measures).
+    fn roofline(&self) -> Roofline;
     /// How kernel time is measured.
     fn clock(&self) -> Clock;
+    /// Code-block language tags an answer's kernel may carry (an untagged block is
+    /// always a candidate).
+    fn languages(&self) -> &'static [&'static str];
+    /// The prompt template, compile command and exemplar solutions.
+    fn prompt_assets(&self) -> PromptAssets;
+    /// The device PyTorch eager runs on for the second baseline (`torch.device` name),
+    /// or `None` when this backend has no PyTorch baseline.
+    fn pytorch_device(&self) -> Option<&'static str>;
     /// Compiles `source`, reusing `cache_dir` when the same key was compiled before.
     /// A compile error of the kernel is `Ok` with `ok == false`; `Err` means the
     /// toolchain itself failed.
     fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError>;
+    /// The one line of a compile log that best says why it failed.
+    fn compile_error_summary(&self, log: &str) -> String;
+    /// A fault label for a non-zero status that the backend itself produces (e.g. an
+    /// exception guard's codes); `None` for a status the kernel returned.
+    fn status_fault(&self, status: i32) -> Option<&'static str>;
     /// Loads an artifact. Only a worker process calls this: loading runs untrusted code.
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError>;
 }
@@ -158,4 +200,8 @@ pub trait LoadedKernel {
     fn read_outputs(&self, set: SetId) -> Result<Vec<(OutputShape, Vec<u8>)>, BackendError>;
     /// Hash of a set's input bytes as they are now.
     fn input_digest(&self, set: SetId) -> Result<String, BackendError>;
+    /// Evicts the set's inputs and outputs from the caches before a timed call, so that
+    /// every timed call starts cold. Its cost follows the set's size, not the device's
+    /// cache size.
+    fn flush_caches(&mut self, set: SetId);
 }

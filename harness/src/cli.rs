@@ -1,6 +1,8 @@
 //! The command line, in one place.
 
+use crate::progress::Format;
 use clap::{Parser, Subcommand};
+use kbench_backends::{BACKEND_NAMES, DEFAULT_BACKEND};
 use std::path::PathBuf;
 
 /// kbench measures how well language models write compute kernels.
@@ -20,8 +22,12 @@ pub enum Command {
     Tasks(TasksCommand),
     /// Evaluate a model's kernels: compile, check against the references, time, store.
     ///
-    /// With no options, evaluates the bundled reference solutions (`replay:solutions/cpu`)
-    /// on every task with the `cpu` backend, offline, into `results/kbench.sqlite`.
+    /// With no options, evaluates the default backend's bundled reference solutions
+    /// (`replay:solutions/<backend>`) on every task, offline, into
+    /// `results/kbench.sqlite`. Compiles and checks run on `--jobs` cores at once; every
+    /// timed call runs alone on the machine. Set KBENCH_SALT to fix the salt of the trial
+    /// inputs and replay a failure exactly (the run records that its salt is not
+    /// secret).
     Evaluate(Box<EvaluateArgs>),
     /// List the runs stored in the database.
     Runs {
@@ -34,7 +40,7 @@ pub enum Command {
         /// Task identifier, `<category>/<name>`.
         id: String,
         /// Backend the kernel is for.
-        #[arg(long, default_value = "cpu")]
+        #[arg(long, default_value = DEFAULT_BACKEND)]
         backend: String,
         /// Exemplar strategy: zero-shot, add-shot or category-shot.
         #[arg(long, default_value = "category-shot")]
@@ -56,12 +62,16 @@ pub struct BenchArgs {
     /// Task whose bundled solution is evaluated.
     #[arg(long, default_value = "activation/relu")]
     pub task: String,
-    /// Repeats (each compiles from an empty cache).
+    /// Repeats (each compiles from an empty cache and times the kernel again).
     #[arg(long, default_value_t = 10)]
     pub repeats: usize,
-    /// Where answers come from.
-    #[arg(long, default_value = "replay:solutions/cpu")]
-    pub model: String,
+    /// Backend that compiles and runs the kernel.
+    #[arg(long, default_value = DEFAULT_BACKEND)]
+    pub backend: String,
+    /// Where the answer comes from, a `replay:DIR` (default: the backend's bundled
+    /// solutions).
+    #[arg(long)]
+    pub model: Option<String>,
 }
 
 /// Default database file.
@@ -70,15 +80,18 @@ pub const DEFAULT_DB: &str = "results/kbench.sqlite";
 /// `kbench evaluate` options.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// Backend that compiles and runs the kernels (cpu; cuda, npu-emu, tpu-emu to come).
-    #[arg(long, default_value = "cpu")]
+    /// Backend that compiles and runs the kernels (only the first is implemented so far).
+    #[arg(long, default_value = DEFAULT_BACKEND,
+          value_parser = clap::builder::PossibleValuesParser::new(BACKEND_NAMES))]
     pub backend: String,
     /// Where answers come from: `replay:DIR` reads DIR/<category>/<name>[.<sample>].md;
     /// `openai:NAME` and `anthropic:NAME` ask a model (key from OPENAI_API_KEY /
     /// ANTHROPIC_API_KEY, or as kbench.toml says); any provider of kbench.toml works too.
-    #[arg(long, default_value = "replay:solutions/cpu")]
-    pub model: String,
-    /// Base URL of the provider (e.g. http://127.0.0.1:8000/v1 for a local server).
+    /// Default: the backend's bundled solutions, `replay:solutions/<backend>`.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Base URL of the provider (e.g. http://127.0.0.1:8000/v1 for a local server; for
+    /// Anthropic the host alone also works).
     #[arg(long)]
     pub base_url: Option<String>,
     /// Provider settings and prices (default: ./kbench.toml when present).
@@ -122,8 +135,8 @@ pub struct EvaluateArgs {
     /// Samples per task (default: 1 with the greedy preset, 5 with sampled).
     #[arg(long)]
     pub samples: Option<usize>,
-    /// Evaluate the one-shot exemplars instead of the benchmark tasks (their solutions:
-    /// `--model replay:prompts/cpu/exemplars`).
+    /// Evaluate the one-shot exemplars instead of the benchmark tasks (default model:
+    /// their bundled solutions, `replay:prompts/<backend>/exemplars`).
     #[arg(long)]
     pub exemplars: bool,
     /// The database.
@@ -150,12 +163,17 @@ pub struct EvaluateArgs {
     /// Timed calls at most...
     #[arg(long, default_value_t = 100)]
     pub max_calls: usize,
-    /// ...or until the timed calls add up to this many seconds.
+    /// ...or until the timed phase (flushes included) has taken this many seconds.
     #[arg(long, default_value_t = 1.0)]
     pub timing_budget: f64,
-    /// MiB written before each timed call to flush the cache (default: the LLC size).
+    /// Compiles and correctness checks at once (default: the number of cores). Timing
+    /// always runs alone.
     #[arg(long)]
-    pub flush_mb: Option<usize>,
+    pub jobs: Option<usize>,
+    /// Output: `text` (progress on standard error, a summary table on standard output)
+    /// or `json` (one JSON object per event on standard output).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
     /// Python with torch for the second baseline, PyTorch eager on the CPU (default:
     /// .venv/bin/python when it has torch).
     #[arg(long, value_name = "PYTHON")]

@@ -11,9 +11,6 @@
 //! 4. Otherwise there is no code: the sample is stored as `no_code` and counts as not
 //!    compiled.
 
-/// Language tags accepted for the `cpu` backend.
-pub const CPU_LANGUAGES: [&str; 6] = ["cpp", "c++", "cxx", "cc", "c", "cuda"];
-
 /// The entry point a kernel must define.
 pub const ENTRY_POINT: &str = "kb_forward";
 
@@ -73,32 +70,34 @@ pub fn extract_code(answer: &str, languages: &[&str]) -> Option<String> {
 mod tests {
     use super::*;
 
+    const LANGUAGES: [&str; 5] = ["cpp", "c++", "cxx", "cc", "c"];
+
     #[test]
     fn takes_the_tagged_block_with_the_entry_point() {
         let answer = "Plan:\n```python\nprint(1)\n```\n```cpp\nint helper();\n```\n\
                       Final:\n```cpp\nextern \"C\" int kb_forward() { return 0; }\n```\nDone.";
-        let code = extract_code(answer, &CPU_LANGUAGES).expect("code");
+        let code = extract_code(answer, &LANGUAGES).expect("code");
         assert!(code.starts_with("extern \"C\" int kb_forward"));
     }
 
     #[test]
     fn untagged_and_tilde_fences_count() {
-        let code = extract_code("~~~\nint kb_forward();\n~~~", &CPU_LANGUAGES).expect("code");
+        let code = extract_code("~~~\nint kb_forward();\n~~~", &LANGUAGES).expect("code");
         assert_eq!(code, "int kb_forward();\n");
     }
 
     #[test]
     fn last_candidate_without_entry_point_and_no_fence_rules() {
-        let code = extract_code("```c++\nint a;\n```\n```c++\nint b;\n```", &CPU_LANGUAGES);
+        let code = extract_code("```c++\nint a;\n```\n```c++\nint b;\n```", &LANGUAGES);
         assert_eq!(code.as_deref(), Some("int b;\n"));
-        assert!(extract_code("int kb_forward() {}", &CPU_LANGUAGES).is_some());
-        assert!(extract_code("I cannot help with that.", &CPU_LANGUAGES).is_none());
-        assert!(extract_code("```python\nx = 1\n```", &CPU_LANGUAGES).is_none());
+        assert!(extract_code("int kb_forward() {}", &LANGUAGES).is_some());
+        assert!(extract_code("I cannot help with that.", &LANGUAGES).is_none());
+        assert!(extract_code("```python\nx = 1\n```", &LANGUAGES).is_none());
     }
 
     #[test]
     fn unterminated_fence_takes_the_rest() {
-        let code = extract_code("```cpp\nint kb_forward();", &CPU_LANGUAGES).expect("code");
+        let code = extract_code("```cpp\nint kb_forward();", &LANGUAGES).expect("code");
         assert_eq!(code, "int kb_forward();\n");
     }
 }

@@ -1,8 +1,9 @@
 //! kbench: the harness library behind the `kbench` binary.
 //!
-//! `cli` parses, `commands` dispatches, `evaluate` is the pipeline, `store` the SQLite
-//! store, `models` the answer providers, `prompt` the prompts, `extract` the code extraction, `metrics` the
-//! summaries.
+//! `cli` parses, `commands` dispatches, `evaluate` is the pipeline, `progress` its events
+//! and reporters, `store` the SQLite store, `models` the answer providers, `llm` the HTTP
+//! clients, `prompt` the prompts, `extract` the code extraction, `outcome` how a sample
+//! ends, `metrics` the summaries.
 
 pub mod cli;
 pub mod commands;
@@ -12,5 +13,7 @@ pub mod extract;
 pub mod llm;
 pub mod metrics;
 pub mod models;
+pub mod outcome;
+pub mod progress;
 pub mod prompt;
 pub mod store;

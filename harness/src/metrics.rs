@@ -1,11 +1,13 @@
 //! Summaries of stored samples: compile rate, correctness rate, fast_p and the
 //! geometric-mean speedup, per category and overall.
 
+use crate::outcome::is_faster;
 use crate::store::SampleRow;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One line of a summary.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryRow {
     /// Category, or `all`.
     pub group: String,
@@ -53,12 +55,12 @@ fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
         samples: samples.len(),
         compile_rate: count(&|s| s.compiled) as f64 / n,
         correct_rate: count(&|s| s.correct) as f64 / n,
-        fast_1: count(&|s| s.correct && s.speedup.is_some_and(|x| x > 1.0)) as f64 / n,
+        fast_1: count(&|s| s.correct && is_faster(s.speedup)) as f64 / n,
         geomean_speedup: geomean(&speedups),
         fast_1_pytorch: (!with_torch.is_empty()).then(|| {
             with_torch
                 .iter()
-                .filter(|s| s.correct && s.speedup_pytorch.is_some_and(|x| x > 1.0))
+                .filter(|s| s.correct && is_faster(s.speedup_pytorch))
                 .count() as f64
                 / with_torch.len() as f64
         }),
@@ -101,7 +103,11 @@ mod tests {
             task_id: task.into(),
             sample_index: 0,
             turn: 1,
-            outcome: if correct { "correct" } else { "wrong" }.into(),
+            outcome: if correct {
+                crate::outcome::Outcome::Correct
+            } else {
+                crate::outcome::Outcome::Wrong
+            },
             compiled,
             correct,
             fault: None,

@@ -123,7 +123,7 @@ fn each_fault_is_caught_and_stored() {
     };
     for (row, (name, _)) in rows.iter().zip(&cases) {
         let (outcome, fault, compiled) = expect(name);
-        assert_eq!(row.outcome, outcome, "{name}: {row:?}");
+        assert_eq!(row.outcome.as_str(), outcome, "{name}: {row:?}");
         assert_eq!(row.compiled, compiled, "{name}: {row:?}");
         assert_eq!(row.correct, *name == "correct", "{name}: {row:?}");
         if let Some(f) = fault {
@@ -169,7 +169,7 @@ fn a_missing_answer_is_stored_as_such() {
     );
     let rows = samples(&db, 1);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].outcome, "no_answer");
+    assert_eq!(rows[0].outcome.as_str(), "no_answer");
 }
 
 #[test]
@@ -179,7 +179,10 @@ fn bad_settings_stop_before_any_work() {
     let db = db.to_str().expect("utf-8");
     for (args, message) in [
         (vec!["--backend", "cuda"], "not implemented yet"),
-        (vec!["--backend", "tpu"], "unknown backend"),
+        (
+            vec!["--backend", "tpu"],
+            "possible values: cpu, cuda, npu-emu, tpu-emu",
+        ),
         (vec!["--model", "replay:/does/not/exist"], "does not exist"),
         (vec!["--model", "gpt:x"], "unknown model"),
         (vec!["--tasks", "no/such/task"], "no task id contains"),

@@ -63,18 +63,18 @@ async fn repair_loop_fixes_every_task_on_turn_two() {
     for r in &rows {
         tasks.entry(r.task_id.as_str()).or_default().push(r);
     }
-    assert_eq!(tasks.len(), 46);
+    assert_eq!(tasks.len(), kbench_tasks::registry::all().len());
     for (task, turns) in &tasks {
         assert!(
-            !turns[0].correct && turns[0].outcome == "wrong",
+            !turns[0].correct && turns[0].outcome.as_str() == "wrong",
             "{task}: {:?}",
             turns[0]
         );
         assert!(turns.len() >= 2 && turns[1].correct, "{task}: {turns:?}");
-        // A third turn only for a correct kernel slower than the reference.
+        // A third turn only for a correct kernel not faster than the reference.
         if turns.len() == 3 {
             assert!(
-                turns[1].speedup.is_some_and(|s| s < 1.0),
+                !kbench::outcome::is_faster(turns[1].speedup),
                 "{task}: {turns:?}"
             );
         }
@@ -193,7 +193,7 @@ async fn model_faults_are_stored_with_their_reason_and_the_run_completes() {
             .await
             .expect("joined");
         assert_eq!(rows.len(), 1, "{model}");
-        assert_eq!(rows[0].outcome, outcome, "{model}: {:?}", rows[0]);
+        assert_eq!(rows[0].outcome.as_str(), outcome, "{model}: {:?}", rows[0]);
         let detail = rows[0].detail.clone().unwrap_or_default();
         assert!(detail.contains(reason), "{model}: {detail}");
     }

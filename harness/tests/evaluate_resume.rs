@@ -49,7 +49,7 @@ fn evaluate_args<'a>(model: &'a str, db: &'a str, cache: &'a str) -> Vec<&'a str
     args
 }
 
-fn outcomes(db: &Path) -> Vec<(String, i64, String, bool)> {
+fn outcomes(db: &Path) -> Vec<(String, i64, kbench::outcome::Outcome, bool)> {
     samples(db, 1)
         .into_iter()
         .map(|r| (r.task_id, r.sample_index, r.outcome, r.correct))

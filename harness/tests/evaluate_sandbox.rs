@@ -35,7 +35,7 @@ fn kernels_cannot_write_outside_or_connect() {
         &["--model", &model, "--tasks", "activation/relu"],
     );
     let rows = samples(&db, 1);
-    assert_eq!(rows[0].outcome, "correct", "{:?}", rows[0]);
+    assert_eq!(rows[0].outcome.as_str(), "correct", "{:?}", rows[0]);
 
     match rows[0].filesystem_confined {
         Some(true) => assert!(!escape.exists(), "the kernel wrote outside its job folder"),

@@ -140,3 +140,28 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         seconds,
     })
 }
+
+/// The first line of a gcc log that reports an error (the linker's `collect2` summary
+/// line excepted), else its first line.
+pub fn first_error_line(log: &str) -> String {
+    log.lines()
+        .find(|l| {
+            (l.contains("error") || l.contains("undefined reference")) && !l.starts_with("collect2")
+        })
+        .or_else(|| log.lines().next())
+        .unwrap_or("compile failed")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_is_the_first_error() {
+        let log = "kernel.cpp: In function 'int kb_forward':\nkernel.cpp:3:5: error: expected ';'\n\
+                   collect2: error: ld returned 1 exit status\n";
+        assert_eq!(first_error_line(log), "kernel.cpp:3:5: error: expected ';'");
+        assert_eq!(first_error_line(""), "compile failed");
+    }
+}

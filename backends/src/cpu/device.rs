@@ -50,11 +50,6 @@ pub fn caches() -> Vec<(u32, u64)> {
     out
 }
 
-/// Size of the last-level cache in bytes (32 MiB when unknown).
-pub fn last_level_cache_bytes() -> u64 {
-    caches().iter().map(|&(_, b)| b).max().unwrap_or(32 << 20)
-}
-
 /// Describes this machine's CPU.
 pub fn describe(compiler: &str) -> DeviceInfo {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

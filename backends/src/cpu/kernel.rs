@@ -2,6 +2,7 @@
 
 use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
 use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, SetId};
+use crate::timing::evict_from_caches;
 use kbench_tasks::HostTensor;
 use std::path::Path;
 use std::time::Instant;
@@ -127,6 +128,14 @@ impl LoadedKernel for CpuKernel {
             .cloned()
             .zip(s.outputs.iter().map(|b| b.bytes().to_vec()))
             .collect())
+    }
+
+    fn flush_caches(&mut self, set: SetId) {
+        if let Some(s) = self.sets.get(set) {
+            for buf in s.inputs.iter().chain(&s.outputs) {
+                evict_from_caches(buf.bytes());
+            }
+        }
     }
 
     fn input_digest(&self, set: SetId) -> Result<String, BackendError> {

@@ -2,11 +2,15 @@
 //! library, run on host buffers, timed by the host monotonic clock.
 
 mod compile;
-pub use compile::{STATUS_EXCEPTION, STATUS_OUT_OF_MEMORY};
-pub mod device;
+mod device;
 mod kernel;
+mod prompt;
+mod roofline;
 
-use crate::backend::{Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel};
+use crate::backend::{
+    Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel, PromptAssets,
+};
+use crate::roofline::Roofline;
 use std::path::Path;
 
 /// Compiler flags of the kernel contract, without include paths and files. The last
@@ -45,12 +49,45 @@ impl Backend for CpuBackend {
         device::describe(&compile::compiler_version(&self.compiler))
     }
 
+    fn roofline(&self) -> Roofline {
+        roofline::measure(&self.device())
+    }
+
     fn clock(&self) -> Clock {
         Clock::HostMonotonic
     }
 
+    fn languages(&self) -> &'static [&'static str] {
+        &["cpp", "c++", "cxx", "cc", "c"]
+    }
+
+    fn prompt_assets(&self) -> PromptAssets {
+        PromptAssets {
+            template: prompt::TEMPLATE,
+            compile_command: format!("{} {}", self.compiler, FLAGS.join(" ")),
+            fence: "cpp",
+            exemplars: &prompt::EXEMPLARS,
+        }
+    }
+
+    fn pytorch_device(&self) -> Option<&'static str> {
+        Some("cpu")
+    }
+
     fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError> {
         compile::compile(&self.compiler, source, cache_dir)
+    }
+
+    fn compile_error_summary(&self, log: &str) -> String {
+        compile::first_error_line(log)
+    }
+
+    fn status_fault(&self, status: i32) -> Option<&'static str> {
+        match status {
+            compile::STATUS_OUT_OF_MEMORY => Some("out_of_memory"),
+            compile::STATUS_EXCEPTION => Some("exception"),
+            _ => None,
+        }
     }
 
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError> {

@@ -48,7 +48,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     }
 
     let mut trials = Vec::with_capacity(sets.len());
-    for &set in &sets {
+    for &set in sets.iter().filter(|_| job.check) {
         kernel.poison_outputs(set);
         let outcome = kernel.call(set)?;
         trials.push(TrialReport {
@@ -61,24 +61,37 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         }
     }
 
-    let all_ok = trials.len() == sets.len() && trials.iter().all(|t| t.status == 0);
+    let all_ok = !job.check || (trials.len() == sets.len() && trials.iter().all(|t| t.status == 0));
     let timing = match job.timing {
         Some(plan) if all_ok && !sets.is_empty() => {
             let mut failed_status = None;
             let mut timed_sets = vec![false; sets.len()];
-            let seconds = run_plan(&plan, |i| {
-                let set = sets[i % sets.len()];
-                kernel.poison_outputs(set);
-                let outcome = kernel.call(set)?;
-                if outcome.status != 0 {
-                    failed_status = Some(outcome.status);
-                    return Err(BackendError::Protocol("kernel failed".into()));
-                }
-                if i >= plan.warmup {
-                    timed_sets[set] = true;
-                }
-                Ok::<Duration, BackendError>(outcome.elapsed)
-            });
+            let kernel_cell = std::cell::RefCell::new(&mut kernel);
+            let seconds = run_plan(
+                &plan,
+                // Poison first, then evict: the poisoned outputs must not stay cached.
+                |i| {
+                    let mut kernel = kernel_cell.borrow_mut();
+                    kernel.poison_outputs(sets[i % sets.len()]);
+                    kernel.flush_caches(sets[i % sets.len()]);
+                },
+                |i| {
+                    let set = sets[i % sets.len()];
+                    let mut kernel = kernel_cell.borrow_mut();
+                    if i < plan.warmup {
+                        kernel.poison_outputs(set);
+                    }
+                    let outcome = kernel.call(set)?;
+                    if outcome.status != 0 {
+                        failed_status = Some(outcome.status);
+                        return Err(BackendError::Protocol("kernel failed".into()));
+                    }
+                    if i >= plan.warmup {
+                        timed_sets[set] = true;
+                    }
+                    Ok::<Duration, BackendError>(outcome.elapsed)
+                },
+            );
             let seconds = match (seconds, failed_status) {
                 (Ok(s), _) => s,
                 (Err(_), Some(_)) => Vec::new(),

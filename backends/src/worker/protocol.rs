@@ -59,7 +59,10 @@ pub struct Job {
     pub sets: Vec<Vec<TensorFile>>,
     /// Outputs the kernel must write.
     pub outputs: Vec<OutputShape>,
-    /// Timing after the correctness calls, rotating over the sets; `None` for none.
+    /// Make one correctness call per set first.
+    pub check: bool,
+    /// Timing (after the correctness calls, if any), rotating over the sets; `None`
+    /// for none.
     pub timing: Option<TimingPlan>,
     /// Inode of the parent's network namespace, to report whether the worker is cut off.
     pub parent_net_namespace: Option<String>,
@@ -90,7 +93,7 @@ pub struct TimingReport {
 /// What the worker reports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    /// One per set, in order; stops at the first failing call.
+    /// One per set, in order, when `check` was asked; stops at the first failing call.
     pub trials: Vec<TrialReport>,
     /// Present when timing was asked for and every correctness call returned 0.
     pub timing: Option<TimingReport>,

@@ -20,8 +20,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             strategy,
         } => {
             let task = kbench_tasks::registry::find(&id)?;
-            let device = kbench_backends::backend_by_name(&backend)?.device();
-            let text = crate::prompt::render(task, &backend, &device, strategy.parse()?)?;
+            let backend = kbench_backends::backend_by_name(&backend)?;
+            let text = crate::prompt::render(task, backend.as_ref(), strategy.parse()?)?;
             print!("{text}");
             Ok(())
         }

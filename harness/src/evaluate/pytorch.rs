@@ -1,5 +1,5 @@
-//! The second baseline: the task's PyTorch forward, eager on the CPU, timed on the same
-//! trial inputs with the same plan, where a Python with `torch` is available.
+//! The second baseline: the task's PyTorch forward, eager on the backend's device, timed
+//! on the same trial inputs with the same plan, where a Python with `torch` is available.
 
 use super::trials::TrialSet;
 use crate::store::BaselineRow;
@@ -67,9 +67,11 @@ fn write_sets(dir: &Path, task: &Task, sets: &[TrialSet]) -> Result<(), String> 
     Ok(())
 }
 
-/// Times the task's PyTorch forward in `python`; `Err` says why it could not.
+/// Times the task's PyTorch forward in `python` on `device`; `Err` says why it could not.
+#[allow(clippy::too_many_arguments)]
 pub fn time_pytorch(
     python: &Path,
+    device: &str,
     task: &Task,
     sets: &[TrialSet],
     plan: &TimingPlan,
@@ -81,6 +83,8 @@ pub fn time_pytorch(
     std::fs::write(dir.join("pytorch_baseline.py"), SCRIPT).map_err(|e| e.to_string())?;
     write_sets(&dir.join("sets"), task, sets)?;
     let plan_json = serde_json::to_string(plan).map_err(|e| e.to_string())?;
+    let cost = task.cost();
+    let evict_bytes = 2 * cost.bytes;
     let stdout_path = dir.join("stdout.log");
     let stderr_path = dir.join("stderr.log");
     let open = |p: &Path| std::fs::File::create(p).map_err(|e| e.to_string());
@@ -89,6 +93,8 @@ pub fn time_pytorch(
         .arg(dir.join("model.py"))
         .arg(dir.join("sets"))
         .arg(plan_json)
+        .arg(device)
+        .arg(evict_bytes.to_string())
         .stdin(Stdio::null())
         .stdout(open(&stdout_path)?)
         .stderr(open(&stderr_path)?)

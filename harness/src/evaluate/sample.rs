@@ -1,64 +1,52 @@
-//! Evaluating one sample: extract, compile, run in a worker, compare, time.
+//! Evaluating one sample, in stages the pipeline schedules separately: read the answer
+//! and extract its code, compile, check correctness in one worker, time in another.
+//! Each stage fills in the sample's record and says whether the next one is due.
+//! Every stage returns `Err` only for problems of the harness or the toolchain, never
+//! for anything the kernel does.
 
 use super::compare::{Comparison, compare, trial_record};
-use super::roofline::Roofline;
-use super::trials::TrialSet;
+use super::prepare::PreparedTask;
 use crate::extract::extract_code;
 use crate::models::Answer;
+use crate::outcome::Outcome;
 use crate::store::SampleRecord;
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
-use kbench_backends::worker::{Job, Limits, TensorFile, run_job};
-use kbench_backends::{Backend, BackendError};
-use kbench_tasks::Task;
+use kbench_backends::worker::{Job, Limits, WorkerOutcome, run_job};
+use kbench_backends::{Backend, BackendError, Roofline};
 use std::path::{Path, PathBuf};
 
 /// Set this environment variable to keep the first job folder and stop, for debugging
 /// a kernel by hand (`kbench __worker DIR`).
 pub const KEEP_ENV: &str = "KBENCH_KEEP_JOB";
 
-/// Everything a sample's evaluation needs besides the answer.
-pub struct SampleContext<'a> {
+/// What every sample of a run shares.
+pub struct RunContext {
     /// The backend.
-    pub backend: &'a dyn Backend,
-    /// Source languages accepted by the extractor.
-    pub languages: &'a [&'a str],
-    /// The task.
-    pub task: &'a Task,
-    /// Trial inputs and references.
-    pub sets: &'a [TrialSet],
-    /// The inputs as files the worker reads.
-    pub input_files: &'a [Vec<TensorFile>],
-    /// Input digests per set, to detect kernels that write their inputs.
-    pub input_digests: &'a [String],
+    pub backend: std::sync::Arc<dyn Backend>,
     /// Compile cache.
-    pub cache_dir: &'a Path,
-    /// Where job folders go.
-    pub scratch: &'a Path,
+    pub cache_dir: PathBuf,
     /// The `kbench` binary, re-executed as the worker.
-    pub worker_exe: &'a Path,
+    pub worker_exe: PathBuf,
     /// Worker limits.
     pub limits: Limits,
     /// Timing plan.
     pub plan: TimingPlan,
-    /// Rust reference median seconds.
-    pub baseline_median: Option<f64>,
-    /// PyTorch eager median seconds, where timed.
-    pub pytorch_median: Option<f64>,
     /// Speed-of-light estimate.
     pub roofline: Roofline,
 }
 
-fn empty_record(
+/// A new record for a sample's turn, with the answer's text and usage.
+pub fn new_record(
     run_id: i64,
-    task: &Task,
+    task_id: &str,
     sample: usize,
     turn: usize,
     answer: &Option<Answer>,
 ) -> SampleRecord {
     SampleRecord {
         run_id,
-        task_id: task.id(),
+        task_id: task_id.to_string(),
         sample_index: sample as i64,
         turn: turn as i64,
         prompt: answer.as_ref().and_then(|a| a.prompt.clone()),
@@ -72,7 +60,7 @@ fn empty_record(
         llm_attempts: answer.as_ref().and_then(|a| a.attempts),
         from_cache: answer.as_ref().map(|a| a.cached),
         code: None,
-        outcome: "no_answer".into(),
+        outcome: Outcome::NoAnswer,
         compiled: false,
         correct: false,
         fault: None,
@@ -89,8 +77,105 @@ fn empty_record(
         network_isolated: None,
         filesystem_confined: None,
         worker_seconds: None,
+        timing_seconds: None,
         trials: Vec::new(),
     }
+}
+
+/// Extracts the kernel code of the record's answer; `None` (and the outcome set) when
+/// there is nothing to compile.
+pub fn extract(rec: &mut SampleRecord, languages: &[&str]) -> Option<String> {
+    let Some(answer) = rec.answer.as_deref() else {
+        if rec.detail.is_none() {
+            rec.detail = Some("the model gave no answer".into());
+        }
+        return None;
+    };
+    let Some(code) = extract_code(answer, languages) else {
+        rec.outcome = Outcome::NoCode;
+        rec.detail = Some("no code block found in the answer".into());
+        return None;
+    };
+    rec.code = Some(code.clone());
+    Some(code)
+}
+
+/// Compiles `code`; the artifact when it compiled.
+pub fn compile(
+    run: &RunContext,
+    rec: &mut SampleRecord,
+    code: &str,
+) -> Result<Option<PathBuf>, BackendError> {
+    let compiled = run.backend.compile(code, &run.cache_dir)?;
+    rec.compile_log = Some(compiled.log.clone());
+    rec.compile_key = Some(compiled.key.clone());
+    rec.compile_cached = Some(compiled.cached);
+    rec.compile_seconds = Some(compiled.seconds);
+    match compiled.artifact.filter(|_| compiled.ok) {
+        Some(artifact) => {
+            rec.compiled = true;
+            Ok(Some(std::path::absolute(&artifact).unwrap_or(artifact)))
+        }
+        None => {
+            rec.outcome = Outcome::CompileError;
+            rec.detail = Some(run.backend.compile_error_summary(&compiled.log));
+            Ok(None)
+        }
+    }
+}
+
+/// A job folder with its worker's outcome. The folder is removed when this is dropped.
+struct FinishedJob {
+    dir: tempfile::TempDir,
+    outcome: WorkerOutcome,
+}
+
+fn run_worker(
+    run: &RunContext,
+    task: &PreparedTask,
+    artifact: &Path,
+    rec: &SampleRecord,
+    check: bool,
+) -> Result<FinishedJob, BackendError> {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!(
+            "{}-{}-{}-",
+            if check { "check" } else { "time" },
+            rec.sample_index,
+            rec.turn
+        ))
+        .tempdir_in(&task.dir)
+        .map_err(BackendError::io("creating a job folder"))?;
+    let job = Job {
+        backend: run.backend.name().to_string(),
+        artifact: artifact.to_path_buf(),
+        sets: task.input_files.clone(),
+        outputs: task
+            .task
+            .outputs
+            .iter()
+            .map(|o| OutputShape {
+                dtype: o.dtype,
+                shape: o.shape.clone(),
+            })
+            .collect(),
+        check,
+        timing: (!check).then_some(run.plan),
+        parent_net_namespace: kbench_backends::worker::protocol::net_namespace(),
+    };
+    std::fs::write(
+        dir.path().join(kbench_backends::worker::protocol::JOB_FILE),
+        serde_json::to_vec(&job).map_err(|e| BackendError::Protocol(e.to_string()))?,
+    )
+    .map_err(BackendError::io("writing job.json"))?;
+    let outcome = run_job(&run.worker_exe, &["__worker"], dir.path(), run.limits)?;
+    if std::env::var_os(KEEP_ENV).is_some() {
+        eprintln!("kept job folder {}", dir.keep().display());
+        return Err(BackendError::Protocol(format!(
+            "stopped after one job because {KEEP_ENV} is set"
+        )));
+    }
+    Ok(FinishedJob { dir, outcome })
 }
 
 fn read_outputs(dir: &Path, files: &[String]) -> Vec<Vec<u8>> {
@@ -100,121 +185,85 @@ fn read_outputs(dir: &Path, files: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn compare_all(ctx: &SampleContext, set: usize, outputs: &[Vec<u8>]) -> Vec<Comparison> {
-    ctx.sets[set]
+fn compare_all(task: &PreparedTask, set: usize, outputs: &[Vec<u8>]) -> Vec<Comparison> {
+    task.sets[set]
         .reference
         .iter()
         .enumerate()
         .map(|(k, reference)| {
             let bytes = outputs.get(k).map_or(&[][..], Vec::as_slice);
-            compare(bytes, reference, ctx.task.tolerance)
+            compare(bytes, reference, task.task.tolerance)
         })
         .collect()
 }
 
-/// Evaluates one answer. `Err` only for problems of the harness or toolchain, never
-/// for anything the kernel does.
-pub fn evaluate(
-    ctx: &SampleContext,
-    run_id: i64,
-    sample: usize,
-    turn: usize,
-    answer: Option<Answer>,
-) -> Result<SampleRecord, BackendError> {
-    let mut rec = empty_record(run_id, ctx.task, sample, turn, &answer);
-    let Some(answer) = answer else {
-        rec.detail = Some("the model gave no answer".into());
-        return Ok(rec);
+fn record_fault(rec: &mut SampleRecord, job: &FinishedJob) -> bool {
+    let Err(fault) = &job.outcome.result else {
+        return false;
     };
-    let Some(code) = extract_code(&answer.text, ctx.languages) else {
-        rec.outcome = "no_code".into();
-        rec.detail = Some("no code block found in the answer".into());
-        return Ok(rec);
-    };
-    rec.code = Some(code.clone());
-
-    let compiled = ctx.backend.compile(&code, ctx.cache_dir)?;
-    rec.compile_log = Some(compiled.log.clone());
-    rec.compile_key = Some(compiled.key.clone());
-    rec.compile_cached = Some(compiled.cached);
-    rec.compile_seconds = Some(compiled.seconds);
-    let Some(artifact) = compiled.artifact.filter(|_| compiled.ok) else {
-        rec.outcome = "compile_error".into();
-        rec.detail = Some(first_error_line(&compiled.log));
-        return Ok(rec);
-    };
-    rec.compiled = true;
-
-    let job_dir = tempfile::Builder::new()
-        .prefix(&format!("sample-{sample}-"))
-        .tempdir_in(ctx.scratch)
-        .map_err(BackendError::io("creating a job folder"))?;
-    let job = Job {
-        backend: ctx.backend.name().to_string(),
-        artifact: absolute(&artifact),
-        sets: ctx.input_files.to_vec(),
-        outputs: ctx
-            .task
-            .outputs
-            .iter()
-            .map(|o| OutputShape {
-                dtype: o.dtype,
-                shape: o.shape.clone(),
-            })
-            .collect(),
-        timing: Some(ctx.plan),
-        parent_net_namespace: kbench_backends::worker::protocol::net_namespace(),
-    };
-    std::fs::write(
-        job_dir
-            .path()
-            .join(kbench_backends::worker::protocol::JOB_FILE),
-        serde_json::to_vec(&job).map_err(|e| BackendError::Protocol(e.to_string()))?,
-    )
-    .map_err(BackendError::io("writing job.json"))?;
-    let outcome = run_job(ctx.worker_exe, &["__worker"], job_dir.path(), ctx.limits)?;
-    if std::env::var_os(KEEP_ENV).is_some() {
-        eprintln!("kept job folder {}", job_dir.keep().display());
-        return Err(BackendError::Protocol(format!(
-            "stopped after one job because {KEEP_ENV} is set"
-        )));
+    rec.outcome = Outcome::Fault;
+    rec.fault = Some(fault.label());
+    let mut detail = serde_json::to_string(fault).unwrap_or_default();
+    if !job.outcome.stderr_tail.is_empty() {
+        detail.push_str("\nstderr:\n");
+        detail.push_str(&job.outcome.stderr_tail);
     }
-    rec.worker_seconds = Some(outcome.wall_seconds);
-    let report = match outcome.result {
-        Ok(report) => report,
-        Err(fault) => {
-            rec.outcome = "fault".into();
-            rec.fault = Some(fault.label());
-            let mut detail = serde_json::to_string(&fault).unwrap_or_default();
-            if !outcome.stderr_tail.is_empty() {
-                detail.push_str("\nstderr:\n");
-                detail.push_str(&outcome.stderr_tail);
-            }
-            rec.detail = Some(detail);
-            return Ok(rec);
-        }
+    rec.detail = Some(detail);
+    true
+}
+
+fn status_fault(backend: &dyn Backend, status: i32) -> String {
+    backend
+        .status_fault(status)
+        .map_or_else(|| format!("kernel_status_{status}"), str::to_string)
+}
+
+/// Runs the correctness calls in a worker and compares every output with the
+/// reference. Returns whether every trial passed (then timing is due).
+pub fn check(
+    run: &RunContext,
+    task: &PreparedTask,
+    rec: &mut SampleRecord,
+    artifact: &Path,
+) -> Result<bool, BackendError> {
+    let job = run_worker(run, task, artifact, rec, true)?;
+    rec.worker_seconds = Some(job.outcome.wall_seconds);
+    if record_fault(rec, &job) {
+        return Ok(false);
+    }
+    let Ok(report) = &job.outcome.result else {
+        return Ok(false);
     };
     rec.network_isolated = Some(report.network_isolated);
     rec.filesystem_confined = Some(report.filesystem_confined);
-
     for (i, trial) in report.trials.iter().enumerate() {
-        let unchanged = ctx.input_digests.get(i) == Some(&trial.input_digest_after);
-        let outputs = read_outputs(job_dir.path(), &trial.outputs);
-        let comparisons = compare_all(ctx, i, &outputs);
+        let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
+        let outputs = read_outputs(job.dir.path(), &trial.outputs);
+        let comparisons = compare_all(task, i, &outputs);
         rec.trials
             .push(trial_record(i, trial.status, unchanged, &comparisons));
     }
     if let Some(bad) = report.trials.iter().find(|t| t.status != 0) {
-        rec.outcome = "fault".into();
-        rec.fault = Some(status_fault(bad.status));
+        rec.outcome = Outcome::Fault;
+        rec.fault = Some(status_fault(run.backend.as_ref(), bad.status));
         rec.detail = Some(format!(
             "kb_forward returned {}\nstderr:\n{}",
-            bad.status, outcome.stderr_tail
+            bad.status, job.outcome.stderr_tail
         ));
-        return Ok(rec);
+        return Ok(false);
+    }
+    if report.trials.len() < task.sets.len() {
+        rec.outcome = Outcome::Fault;
+        rec.fault = Some("missing_trials".into());
+        rec.detail = Some(format!(
+            "the worker reported {} of {} trials",
+            report.trials.len(),
+            task.sets.len()
+        ));
+        return Ok(false);
     }
     if let Some(t) = rec.trials.iter().find(|t| !t.passed) {
-        rec.outcome = "wrong".into();
+        rec.outcome = Outcome::Wrong;
         rec.detail = Some(if t.inputs_unchanged == Some(false) {
             format!("trial {}: the kernel modified its inputs", t.trial)
         } else {
@@ -225,64 +274,85 @@ pub fn evaluate(
                 t.first_mismatch.clone().unwrap_or_default()
             )
         });
-        return Ok(rec);
+        return Ok(false);
     }
+    rec.outcome = Outcome::Correct;
+    rec.correct = true;
+    Ok(true)
+}
 
-    let Some(timing) = report.timing else {
-        rec.outcome = "correct".into();
-        rec.correct = true;
-        return Ok(rec);
+/// Times a kernel that passed its checks in a worker of its own, re-checks the outputs
+/// of the timed calls, and computes the speedups and the roofline flag.
+pub fn time(
+    run: &RunContext,
+    task: &PreparedTask,
+    rec: &mut SampleRecord,
+    artifact: &Path,
+) -> Result<(), BackendError> {
+    let job = run_worker(run, task, artifact, rec, false)?;
+    rec.timing_seconds = Some(job.outcome.wall_seconds);
+    if record_fault(rec, &job) {
+        rec.correct = false;
+        return Ok(());
+    }
+    let Some(timing) = job
+        .outcome
+        .result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.timing.as_ref())
+    else {
+        rec.outcome = Outcome::Fault;
+        rec.correct = false;
+        rec.fault = Some("no_timing".into());
+        rec.detail = Some("the timing worker reported no timing".into());
+        return Ok(());
     };
     if let Some(status) = timing.failed_status {
-        rec.outcome = "fault".into();
-        rec.fault = Some(status_fault(status));
+        rec.outcome = Outcome::Fault;
+        rec.correct = false;
+        rec.fault = Some(status_fault(run.backend.as_ref(), status));
         rec.detail = Some(format!("kb_forward returned {status} during timing"));
-        return Ok(rec);
+        return Ok(());
     }
     let recheck_ok = timing.last_outputs.iter().enumerate().all(|(set, files)| {
         files.is_empty()
-            || compare_all(ctx, set, &read_outputs(job_dir.path(), files))
+            || compare_all(task, set, &read_outputs(job.dir.path(), files))
                 .iter()
                 .all(|c| c.passed)
     });
     rec.timed_outputs_ok = Some(recheck_ok);
     if !recheck_ok {
-        rec.outcome = "wrong".into();
+        rec.outcome = Outcome::Wrong;
+        rec.correct = false;
         rec.detail = Some("outputs of the timed calls differ from the reference".into());
-        return Ok(rec);
+        return Ok(());
     }
-    rec.outcome = "correct".into();
-    rec.correct = true;
     if let Some(stats) = Stats::of(&timing.seconds) {
         rec.kernel = Some(stats);
-        rec.speedup = ctx.baseline_median.map(|b| b / stats.median);
-        rec.speedup_pytorch = ctx.pytorch_median.map(|b| b / stats.median);
-        let cost = ctx.task.cost();
+        rec.speedup = task.baseline_median.map(|b| b / stats.median);
+        rec.speedup_pytorch = task.pytorch_median.map(|b| b / stats.median);
+        let cost = task.task.cost();
         rec.faster_than_roofline =
-            Some(stats.median < ctx.roofline.floor_seconds(cost.flops, cost.bytes));
+            Some(stats.median < run.roofline.floor_seconds(cost.flops, cost.bytes));
+    }
+    Ok(())
+}
+
+/// Every stage in sequence, without the pipeline's scheduling (for `kbench bench`).
+pub fn evaluate_sequentially(
+    run: &RunContext,
+    task: &PreparedTask,
+    mut rec: SampleRecord,
+) -> Result<SampleRecord, BackendError> {
+    let Some(code) = extract(&mut rec, run.backend.languages()) else {
+        return Ok(rec);
+    };
+    let Some(artifact) = compile(run, &mut rec, &code)? else {
+        return Ok(rec);
+    };
+    if check(run, task, &mut rec, &artifact)? {
+        time(run, task, &mut rec, &artifact)?;
     }
     Ok(rec)
-}
-
-/// The fault label of a non-zero status: the exception guard's codes, or the kernel's.
-fn status_fault(status: i32) -> String {
-    match status {
-        kbench_backends::cpu::STATUS_OUT_OF_MEMORY => "out_of_memory".into(),
-        kbench_backends::cpu::STATUS_EXCEPTION => "exception".into(),
-        other => format!("kernel_status_{other}"),
-    }
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-fn first_error_line(log: &str) -> String {
-    log.lines()
-        .find(|l| {
-            (l.contains("error") || l.contains("undefined reference")) && !l.starts_with("collect2")
-        })
-        .or_else(|| log.lines().next())
-        .unwrap_or("compile failed")
-        .to_string()
 }

@@ -85,6 +85,11 @@ impl Provider {
         })
     }
 
+    /// Requests this provider allows in flight at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.settings.limits.max_concurrency.max(1)
+    }
+
     fn url(&self) -> String {
         let base = self.settings.base_url.trim_end_matches('/');
         match self.settings.kind {

@@ -133,6 +133,10 @@ impl LlmModel {
 }
 
 impl Model for LlmModel {
+    fn concurrency(&self) -> usize {
+        self.provider.max_concurrency()
+    }
+
     fn answer(&self, r: &AnswerRequest) -> Result<Option<Answer>, ModelError> {
         let chat = self.chat_request(r);
         let key = self.cache_key(&chat, r);

@@ -6,7 +6,7 @@ mod llm;
 mod replay;
 
 pub use llm::{LlmModel, Sampling};
-pub use replay::Replay;
+pub use replay::{Replay, bundled};
 
 use kbench_tasks::Task;
 use thiserror::Error;
@@ -37,6 +37,24 @@ pub enum ModelError {
     /// The cache could not be read or written.
     #[error("answer cache: {0}")]
     Cache(#[from] crate::store::StoreError),
+}
+
+impl ModelError {
+    /// Whether no request of the run can succeed (a wrong key, an unknown model, a
+    /// wrong URL, a missing answer folder): the run stops at once.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, ModelError::Provider(_))
+    }
+
+    /// Attempts the failed request took, where known.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            ModelError::Provider(crate::llm::ProviderError::Exhausted { attempts, .. }) => {
+                Some(*attempts)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What a model is asked.
@@ -86,6 +104,8 @@ pub trait Model: Send + Sync {
     /// The answer for a request; `None` when there is none. Blocking: call it from a
     /// blocking thread.
     fn answer(&self, request: &AnswerRequest) -> Result<Option<Answer>, ModelError>;
+    /// Requests worth having in flight at once.
+    fn concurrency(&self) -> usize;
 }
 
 /// What building a model from its spec may need.

@@ -1,18 +1,26 @@
 //! `replay:DIR`: answers read from files, for offline runs and tests.
 //!
 //! Sample `k` of task `<category>/<name>` is `DIR/<category>/<name>.<k>.md` when that
-//! file exists, else `DIR/<category>/<name>.md`, else the bare source
-//! `DIR/<category>/<name>.cpp`; without any there is no answer.
+//! file exists, else `DIR/<category>/<name>.md`, else a bare source
+//! `DIR/<category>/<name>.<extension>` (the first in name order); without any there is
+//! no answer.
 
 use super::{Answer, AnswerRequest, Model, ModelError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The bundled reference solutions, found relative to the working directory or, when
-/// run elsewhere, where this binary was built from.
-pub const BUNDLED: &str = "solutions/cpu";
+/// The folders shipped with kbench (`solutions/<backend>`, `prompts/<backend>/exemplars`)
+/// are also found, when absent from the working directory, where this binary was built
+/// from.
+const SHIPPED: [&str; 2] = ["solutions/", "prompts/"];
 
-/// The cpu exemplar solutions, found like [`BUNDLED`].
-pub const EXEMPLARS: &str = "prompts/cpu/exemplars";
+/// The bundled answers of a backend: its reference solutions, or its exemplar solutions.
+pub fn bundled(backend: &str, exemplars: bool) -> String {
+    if exemplars {
+        format!("replay:prompts/{backend}/exemplars")
+    } else {
+        format!("replay:solutions/{backend}")
+    }
+}
 
 /// Answers from a folder.
 #[derive(Debug, Clone)]
@@ -29,7 +37,7 @@ impl Replay {
             .join(dir);
         let found = if direct.is_dir() {
             direct
-        } else if (dir == BUNDLED || dir == EXEMPLARS) && beside_source.is_dir() {
+        } else if SHIPPED.iter().any(|p| dir.starts_with(p)) && beside_source.is_dir() {
             beside_source
         } else {
             return Err(ModelError::MissingFolder(dir.to_string()));
@@ -38,16 +46,37 @@ impl Replay {
     }
 }
 
+/// The first file `<name>.<extension>` in `dir`, by name, that is not an answer (`.md`).
+fn bare_source(dir: &Path, name: &str) -> Option<PathBuf> {
+    let prefix = format!("{name}.");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|ext| !ext.contains('.') && ext != "md")
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
 impl Model for Replay {
+    fn concurrency(&self) -> usize {
+        64
+    }
+
     fn answer(&self, request: &AnswerRequest) -> Result<Option<Answer>, ModelError> {
         let (task, sample) = (request.task, request.sample);
         let base = self.dir.join(task.category.as_str());
-        for file in [
-            format!("{}.{sample}.md", task.name),
-            format!("{}.md", task.name),
-            format!("{}.cpp", task.name),
-        ] {
-            let path = base.join(&file);
+        let candidates = [
+            base.join(format!("{}.{sample}.md", task.name)),
+            base.join(format!("{}.md", task.name)),
+        ];
+        let bare = bare_source(&base, task.name);
+        for path in candidates.into_iter().chain(bare) {
             if path.is_file() {
                 let text = std::fs::read_to_string(&path).map_err(|source| ModelError::Read {
                     path: path.display().to_string(),

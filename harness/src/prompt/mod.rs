@@ -1,10 +1,9 @@
-//! Building the prompt of a task: a `minijinja` template per backend
+//! Building the prompt of a task: the backend's `minijinja` template
 //! (`prompts/<backend>/prompt.jinja`), the ABI, the device, the task's PyTorch source
-//! and, by strategy, a one-shot exemplar (its PyTorch source and its solution).
+//! and, by strategy, a one-shot exemplar (its PyTorch source and the backend's
+//! solution).
 
-mod exemplars;
-
-use kbench_backends::{ABI_HEADER, DeviceInfo};
+use kbench_backends::{ABI_HEADER, Backend, DeviceInfo, PromptAssets};
 use kbench_tasks::{Task, registry};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value};
@@ -15,9 +14,6 @@ use thiserror::Error;
 /// Errors of prompt building.
 #[derive(Debug, Error)]
 pub enum PromptError {
-    /// No template for this backend.
-    #[error("no prompt template for backend `{0}` (only cpu has one so far)")]
-    NoTemplate(String),
     /// The template did not render.
     #[error("prompt template: {0}")]
     Render(#[from] minijinja::Error),
@@ -94,21 +90,27 @@ fn caches(device: &DeviceInfo) -> String {
         .join(", ")
 }
 
-/// Renders the prompt of `task` for `backend` on `device` with `strategy`.
+/// Renders the prompt of `task` for `backend` with `strategy`.
 pub fn render(
     task: &Task,
-    backend: &str,
+    backend: &dyn Backend,
+    strategy: Strategy,
+) -> Result<String, PromptError> {
+    render_with(task, &backend.prompt_assets(), &backend.device(), strategy)
+}
+
+/// Renders the prompt of `task` from a backend's prompt assets for `device`.
+pub fn render_with(
+    task: &Task,
+    assets: &PromptAssets,
     device: &DeviceInfo,
     strategy: Strategy,
 ) -> Result<String, PromptError> {
-    let template = match backend {
-        "cpu" => include_str!("../../../prompts/cpu/prompt.jinja"),
-        other => return Err(PromptError::NoTemplate(other.to_string())),
-    };
     let exemplar = match exemplar_for(task, strategy) {
         Some(ex) => {
-            let solution =
-                exemplars::solution(backend, ex).ok_or_else(|| PromptError::NoSolution(ex.id()))?;
+            let solution = assets
+                .exemplar(&ex.id())
+                .ok_or_else(|| PromptError::NoSolution(ex.id()))?;
             Some(context! {
                 source => ex.source.trim_end(),
                 signature => signature(ex),
@@ -119,10 +121,11 @@ pub fn render(
     };
     let mut env = Environment::new();
     env.set_syntax(SyntaxConfig::builder().trim_blocks(true).build()?);
-    env.add_template("prompt", template)?;
+    env.add_template("prompt", assets.template)?;
     let rendered = env.get_template("prompt")?.render(context! {
         abi => ABI_HEADER.trim_end(),
-        compile => format!("g++ {}", kbench_backends::cpu::FLAGS.join(" ")),
+        compile => assets.compile_command.as_str(),
+        fence => assets.fence,
         device => Value::from(Serde(device)),
         caches => caches(device),
         exemplar => exemplar,
@@ -137,10 +140,12 @@ pub fn render(
 
 /// The prompt of the next turn: the first prompt, the previous kernel, and what was
 /// wrong with it (compile errors, the mismatch, or its time against the baseline).
-pub fn repair(first_prompt: &str, previous: &crate::store::TurnRow) -> String {
-    let feedback = match previous.outcome.as_str() {
-        "no_code" => "Your previous answer contained no C++ code block.".to_string(),
-        "compile_error" => {
+/// `fence` is the backend's code-fence tag.
+pub fn repair(first_prompt: &str, previous: &crate::store::TurnRow, fence: &str) -> String {
+    use crate::outcome::Outcome;
+    let feedback = match previous.outcome {
+        Outcome::NoCode => format!("Your previous answer contained no ```{fence} code block."),
+        Outcome::CompileError => {
             let log: String = previous
                 .compile_log
                 .as_deref()
@@ -150,11 +155,11 @@ pub fn repair(first_prompt: &str, previous: &crate::store::TurnRow) -> String {
                 .collect();
             format!("It failed to compile:\n\n```\n{}\n```", log.trim_end())
         }
-        "fault" => format!(
+        Outcome::Fault => format!(
             "It crashed or failed while running: {}",
             previous.detail.as_deref().unwrap_or("no detail")
         ),
-        "wrong" => format!(
+        Outcome::Wrong => format!(
             "It compiled but its results were wrong: {}",
             previous.detail.as_deref().unwrap_or("no detail")
         ),
@@ -171,8 +176,8 @@ pub fn repair(first_prompt: &str, previous: &crate::store::TurnRow) -> String {
     };
     let code = previous.code.as_deref().unwrap_or("(no code)");
     format!(
-        "{first_prompt}\n\n## Your previous answer (turn {})\n\n```cpp\n{}\n```\n\n{feedback}\n\n\
-         Write an improved kernel. Answer with the complete C++ source in one ```cpp code \
+        "{first_prompt}\n\n## Your previous answer (turn {})\n\n```{fence}\n{}\n```\n\n{feedback}\n\n\
+         Write an improved kernel. Answer with the complete source in one ```{fence} code \
          block, and nothing else.\n",
         previous.turn,
         code.trim_end()
@@ -185,7 +190,7 @@ mod tests {
 
     fn device() -> DeviceInfo {
         DeviceInfo {
-            backend: "cpu".into(),
+            backend: "test".into(),
             name: "Test CPU".into(),
             cores: 8,
             simd: "avx2".into(),
@@ -196,7 +201,9 @@ mod tests {
 
     fn prompt(id: &str, strategy: Strategy) -> String {
         let task = registry::find(id).expect("registered");
-        render(task, "cpu", &device(), strategy).expect("renders")
+        let backend = kbench_backends::backend_by_name(kbench_backends::DEFAULT_BACKEND)
+            .expect("the default backend exists");
+        render_with(task, &backend.prompt_assets(), &device(), strategy).expect("renders")
     }
 
     #[test]
@@ -235,22 +242,25 @@ mod tests {
 
     #[test]
     fn repair_prompts_carry_the_feedback() {
-        let row = |outcome: &str| crate::store::TurnRow {
+        use crate::outcome::Outcome;
+        let row = |outcome: Outcome| crate::store::TurnRow {
             turn: 1,
             prompt: None,
-            outcome: outcome.into(),
-            correct: outcome == "correct",
+            outcome,
+            correct: outcome == crate::outcome::Outcome::Correct,
             code: Some("int kb_forward();".into()),
             detail: Some("trial 0: 12 elements out of tolerance".into()),
             compile_log: Some("kernel.cpp:3: error: expected ';'".into()),
             kernel_median_s: Some(0.002),
             speedup: Some(0.5),
         };
-        let compile = repair("FIRST", &row("compile_error"));
+        let compile = repair("FIRST", &row(Outcome::CompileError), "cpp");
         assert!(compile.starts_with("FIRST"));
         assert!(compile.contains("expected ';'") && compile.contains("int kb_forward();"));
-        assert!(repair("FIRST", &row("wrong")).contains("12 elements out of tolerance"));
-        let slow = repair("FIRST", &row("correct"));
+        assert!(
+            repair("FIRST", &row(Outcome::Wrong), "cpp").contains("12 elements out of tolerance")
+        );
+        let slow = repair("FIRST", &row(Outcome::Correct), "cpp");
         assert!(
             slow.contains("2.000 ms") && slow.contains("0.50x"),
             "{slow}"
@@ -258,11 +268,21 @@ mod tests {
     }
 
     #[test]
-    fn strategies_parse_and_unknown_backends_fail() {
+    fn strategies_parse_and_missing_exemplars_fail() {
         assert_eq!("add-shot".parse::<Strategy>().ok(), Some(Strategy::AddShot));
         assert!("few-shot".parse::<Strategy>().is_err());
         let task = registry::find("activation/relu").expect("registered");
-        assert!(render(task, "cuda", &device(), Strategy::ZeroShot).is_err());
+        let assets = PromptAssets {
+            template: "{{ task.id }}",
+            compile_command: "cc".into(),
+            fence: "c",
+            exemplars: &[],
+        };
+        assert!(render_with(task, &assets, &device(), Strategy::CategoryShot).is_err());
+        assert_eq!(
+            render_with(task, &assets, &device(), Strategy::ZeroShot).ok(),
+            Some("activation/relu".to_string())
+        );
     }
 
     #[test]

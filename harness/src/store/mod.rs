@@ -87,14 +87,15 @@ impl Store {
     /// Creates a run and returns its id.
     pub async fn create_run(&self, run: &NewRun) -> Result<i64, StoreError> {
         let id = sqlx::query(
-            "INSERT INTO runs (created_at, backend, model, config, environment, salt) \
-             VALUES (datetime('now'), ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (created_at, backend, model, config, environment, salt, \
+               salt_secret) VALUES (datetime('now'), ?, ?, ?, ?, ?, ?)",
         )
         .bind(&run.backend)
         .bind(&run.model)
         .bind(&run.config)
         .bind(&run.environment)
         .bind(&run.salt)
+        .bind(run.salt_secret)
         .execute(&self.pool)
         .await?
         .last_insert_rowid();
@@ -104,7 +105,8 @@ impl Store {
     /// Loads a run, salt included (for resuming only).
     pub async fn run(&self, id: i64) -> Result<RunRow, StoreError> {
         sqlx::query_as::<_, RunRow>(
-            "SELECT id, created_at, finished_at, backend, model, config, environment, salt \
+            "SELECT id, created_at, finished_at, backend, model, config, environment, salt, \
+                    salt_secret \
              FROM runs WHERE id = ?",
         )
         .bind(id)
@@ -122,15 +124,67 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes a run that has no stored sample (a run stopped before its first result),
+    /// with its task and baseline rows. Returns whether it was deleted.
+    pub async fn delete_run_if_empty(&self, id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (samples,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM samples WHERE run_id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if samples > 0 {
+            return Ok(false);
+        }
+        for table in ["baselines", "run_tasks"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE run_id = ?"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM runs WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records what preparing a task cost: computing its references and timing its
+    /// baselines.
+    pub async fn record_task_costs(
+        &self,
+        run: i64,
+        task_id: &str,
+        reference_seconds: f64,
+        baseline_seconds: f64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE run_tasks SET reference_seconds = ?, \
+               baseline_seconds = COALESCE(baseline_seconds, 0) + ? \
+             WHERE run_id = ? AND task_id = ?",
+        )
+        .bind(reference_seconds)
+        .bind(baseline_seconds)
+        .bind(run)
+        .bind(task_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Every run with its counts, newest first. The salt is not read.
     pub async fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
         Ok(sqlx::query_as::<_, RunSummary>(
             "SELECT r.id, r.created_at, r.finished_at, r.backend, r.model, \
                     COUNT(s.id) AS samples, COALESCE(SUM(s.compiled), 0) AS compiled, \
                     COALESCE(SUM(s.correct), 0) AS correct, \
-                    COALESCE(SUM(s.input_tokens), 0) AS input_tokens, \
-                    COALESCE(SUM(s.output_tokens), 0) AS output_tokens, \
-                    SUM(s.cost_usd) AS cost_usd \
+                    COALESCE(SUM(CASE WHEN s.from_cache THEN 0 ELSE s.input_tokens END), 0) \
+                      AS input_tokens, \
+                    COALESCE(SUM(CASE WHEN s.from_cache THEN 0 ELSE s.output_tokens END), 0) \
+                      AS output_tokens, \
+                    SUM(CASE WHEN s.from_cache THEN NULL ELSE s.cost_usd END) AS cost_usd \
              FROM runs r LEFT JOIN samples s ON s.run_id = r.id \
              GROUP BY r.id ORDER BY r.id DESC",
         )
@@ -228,9 +282,9 @@ impl Store {
                compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
                speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
-               worker_seconds, created_at) \
+               worker_seconds, timing_seconds, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-               ?, ?, ?, ?, ?, ?, ?, ?, \
+               ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -248,7 +302,7 @@ impl Store {
         .bind(s.llm_attempts.map(i64::from))
         .bind(s.from_cache)
         .bind(&s.code)
-        .bind(&s.outcome)
+        .bind(s.outcome)
         .bind(s.compiled)
         .bind(s.correct)
         .bind(&s.fault)
@@ -269,6 +323,7 @@ impl Store {
         .bind(s.network_isolated)
         .bind(s.filesystem_confined)
         .bind(s.worker_seconds)
+        .bind(s.timing_seconds)
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
@@ -344,19 +399,40 @@ impl Store {
         .await?)
     }
 
-    /// Tokens, seconds and cost of a run's model calls, summed.
+    /// Tokens, seconds and cost of a run's model calls, summed over the answers that
+    /// were not served from the cache (those cost nothing); cached answers are counted.
     pub async fn usage(&self, run: i64) -> Result<RunUsage, StoreError> {
         Ok(sqlx::query_as::<_, RunUsage>(
-            "SELECT COALESCE(SUM(input_tokens), 0) AS input_tokens, \
-                    COALESCE(SUM(output_tokens), 0) AS output_tokens, \
-                    COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
-                    COALESCE(SUM(llm_seconds), 0.0) AS llm_seconds, \
-                    SUM(cost_usd) AS cost_usd, \
-                    COALESCE(SUM(from_cache), 0) AS cached \
-             FROM samples WHERE run_id = ?",
+            "SELECT COALESCE(SUM(CASE WHEN cached THEN 0 ELSE input_tokens END), 0) \
+                      AS input_tokens, \
+                    COALESCE(SUM(CASE WHEN cached THEN 0 ELSE output_tokens END), 0) \
+                      AS output_tokens, \
+                    COALESCE(SUM(CASE WHEN cached THEN 0 ELSE reasoning_tokens END), 0) \
+                      AS reasoning_tokens, \
+                    COALESCE(SUM(CASE WHEN cached THEN 0.0 ELSE llm_seconds END), 0.0) \
+                      AS llm_seconds, \
+                    SUM(CASE WHEN cached THEN NULL ELSE cost_usd END) AS cost_usd, \
+                    COALESCE(SUM(cached), 0) AS cached \
+             FROM (SELECT *, COALESCE(from_cache, 0) AS cached FROM samples WHERE run_id = ?)",
         )
         .bind(run)
         .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Every trial of a run as `(task, sample, turn, trial, max |out - ref|)`, in that
+    /// order.
+    pub async fn trial_errors(
+        &self,
+        run: i64,
+    ) -> Result<Vec<(String, i64, i64, i64, Option<f64>)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.task_id, s.sample_index, s.turn, t.trial, t.max_abs_err \
+             FROM trials t JOIN samples s ON s.id = t.sample_id WHERE s.run_id = ? \
+             ORDER BY s.task_id, s.sample_index, s.turn, t.trial",
+        )
+        .bind(run)
+        .fetch_all(&self.pool)
         .await?)
     }
 

@@ -1,5 +1,6 @@
 //! Rows going into and coming out of the store.
 
+use crate::outcome::Outcome;
 use kbench_backends::timing::Stats;
 
 /// A run about to be created.
@@ -13,8 +14,10 @@ pub struct NewRun {
     pub config: String,
     /// JSON environment.
     pub environment: String,
-    /// Secret salt (hex).
+    /// Salt of the trial seeds (hex, or KBENCH_SALT's value).
     pub salt: String,
+    /// False when the salt came from KBENCH_SALT.
+    pub salt_secret: bool,
 }
 
 /// A stored run.
@@ -34,8 +37,10 @@ pub struct RunRow {
     pub config: String,
     /// JSON environment.
     pub environment: String,
-    /// Secret salt.
+    /// Salt of the trial seeds.
     pub salt: String,
+    /// False when the salt came from KBENCH_SALT (not secret).
+    pub salt_secret: bool,
 }
 
 /// A line of `kbench runs`.
@@ -57,9 +62,9 @@ pub struct RunSummary {
     pub compiled: i64,
     /// Samples that passed.
     pub correct: i64,
-    /// Prompt tokens over every turn.
+    /// Prompt tokens spent over every turn (answers served from the cache excluded).
     pub input_tokens: i64,
-    /// Answer tokens over every turn.
+    /// Answer tokens spent over every turn (cached answers excluded).
     pub output_tokens: i64,
     /// Cost in US dollars, where prices are configured.
     pub cost_usd: Option<f64>,
@@ -119,8 +124,8 @@ pub struct SampleRecord {
     pub from_cache: Option<bool>,
     /// Extracted code.
     pub code: Option<String>,
-    /// no_answer | no_code | compile_error | fault | wrong | correct.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: Outcome,
     /// Compiled.
     pub compiled: bool,
     /// Correct.
@@ -151,8 +156,10 @@ pub struct SampleRecord {
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.
     pub filesystem_confined: Option<bool>,
-    /// Worker wall-clock seconds.
+    /// Wall-clock seconds of the correctness worker.
     pub worker_seconds: Option<f64>,
+    /// Wall-clock seconds of the timing worker.
+    pub timing_seconds: Option<f64>,
     /// Correctness trials.
     pub trials: Vec<TrialRecord>,
 }
@@ -167,7 +174,7 @@ pub struct SampleRow {
     /// Turn.
     pub turn: i64,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Compiled.
     pub compiled: bool,
     /// Correct.
@@ -200,7 +207,7 @@ pub struct TurnRow {
     /// The prompt of that turn.
     pub prompt: Option<String>,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Correct.
     pub correct: bool,
     /// Extracted code.
@@ -216,7 +223,7 @@ pub struct TurnRow {
 }
 
 /// Model usage summed over a run.
-#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct RunUsage {
     /// Prompt tokens.
     pub input_tokens: i64,
@@ -228,6 +235,6 @@ pub struct RunUsage {
     pub llm_seconds: f64,
     /// Cost, where prices are configured.
     pub cost_usd: Option<f64>,
-    /// Answers served from the cache.
+    /// Answers served from the cache (their tokens and cost are not counted above).
     pub cached: i64,
 }

@@ -1,20 +1,11 @@
-//! A speed-of-light estimate for the machine: a kernel faster than this is flagged,
-//! never celebrated.
+//! The host CPU's peaks: copy bandwidth measured, FP32 rate from its nominal clock.
 
-use kbench_backends::DeviceInfo;
-use serde::{Deserialize, Serialize};
+use crate::backend::DeviceInfo;
+use crate::roofline::Roofline;
 use std::time::Instant;
 
-/// Peak rates of the machine.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Roofline {
-    /// Main-memory bandwidth measured by a large copy, bytes per second.
-    pub bytes_per_second: f64,
-    /// Peak FP32 rate: cores x clock x SIMD lanes x 2 (FMA) x 2 (FMA units).
-    pub flops_per_second: f64,
-}
-
-/// Measured copy bandwidth and nominal FLOP rate of this machine.
+/// Measured copy bandwidth (best of 3 copies of 128 MiB) and nominal FP32 rate: cores x
+/// clock x SIMD lanes x 2 (FMA) x 2 (FMA units).
 pub fn measure(device: &DeviceInfo) -> Roofline {
     let len = 128 << 20;
     let src = vec![1u8; len];
@@ -44,15 +35,5 @@ pub fn measure(device: &DeviceInfo) -> Roofline {
         // A copy reads and writes every byte.
         bytes_per_second: 2.0 * len as f64 / best.max(1e-9),
         flops_per_second: device.cores as f64 * ghz * 1e9 * lanes * 4.0,
-    }
-}
-
-impl Roofline {
-    /// The least time a kernel of this cost can take, with a 2x allowance for what a
-    /// single copy does not reach.
-    pub fn floor_seconds(&self, flops: u64, bytes: u64) -> f64 {
-        let memory = bytes as f64 / self.bytes_per_second;
-        let compute = flops as f64 / self.flops_per_second;
-        0.5 * memory.max(compute)
     }
 }

@@ -1,0 +1,624 @@
+//! The concurrent pipeline of one run.
+//!
+//! Every task gets a future at once. It sends its samples' first model requests right
+//! away (at most the model's concurrency are in flight), then waits for a *window*: at
+//! most `2 * jobs + 2` tasks hold their trial sets in memory at a time. Inside the
+//! window it prepares the task (references, baselines) and evaluates each sample as its
+//! answer arrives, turn after turn.
+//!
+//! One semaphore of `jobs` permits stands for the machine's cores. Computing
+//! references, compiling and checking correctness take one permit each; timing a kernel
+//! or a baseline takes all of them, so nothing else runs on the machine while anything
+//! is timed. The semaphore is fair, so a waiting timing call is not starved by a stream
+//! of compiles. Model requests take no permit: they wait on the network.
+//!
+//! Results do not depend on the order in which things finish: trial inputs come from
+//! the run's salt and the task, and each turn is stored in one transaction under its
+//! (run, task, sample, turn) key.
+
+use super::baseline::{RUST_REFERENCE, time_reference};
+use super::prepare::PreparedTask;
+use super::pytorch::{PYTORCH_EAGER, time_pytorch};
+use super::sample::{self, RunContext};
+use super::{RunConfig, definition_hash, is_final, select_tasks, turn_row};
+use crate::metrics::{at_turn, summarize};
+use crate::models::{Answer, AnswerRequest, Model, ModelError};
+use crate::outcome::Outcome;
+use crate::progress::{Event, EventSender, Phases, RunFinished, SampleFinished};
+use crate::store::{BaselineRow, SampleRecord, Store, TurnRow};
+use kbench_backends::{Backend, Roofline};
+use kbench_tasks::Task;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// Why a run stopped before its end.
+#[derive(Debug, Error)]
+pub enum ExecuteError {
+    /// The model cannot answer any request (wrong key, unknown model, wrong URL): the
+    /// run stops at once rather than sending every sample's doomed request.
+    #[error("{0}")]
+    Model(#[source] ModelError),
+    /// The harness, the store or the toolchain failed.
+    #[error(transparent)]
+    Harness(#[from] anyhow::Error),
+}
+
+/// How to execute a run, besides what the run stores.
+#[derive(Clone)]
+pub struct Execution {
+    /// The store.
+    pub store: Store,
+    /// The run to execute.
+    pub run_id: i64,
+    /// The backend.
+    pub backend: Arc<dyn Backend>,
+    /// Where answers come from.
+    pub model: Arc<dyn Model>,
+    /// Compile cache.
+    pub cache_dir: PathBuf,
+    /// The `kbench` binary for workers.
+    pub worker_exe: PathBuf,
+    /// Compiles and correctness checks at once.
+    pub jobs: usize,
+    /// Where events go.
+    pub events: EventSender,
+}
+
+/// What a model request gave: an answer, nothing, or a failure to store.
+struct Asked {
+    prompt: String,
+    answer: Option<Answer>,
+    failure: Option<ModelError>,
+}
+
+/// What preparing tasks and evaluating samples cost, for the summary.
+#[derive(Default)]
+struct CostLog {
+    phases: Phases,
+    /// Per task: reference and baseline seconds, samples evaluated.
+    tasks: BTreeMap<String, (f64, usize)>,
+    /// Per evaluated turn: task and its own seconds (compile, checks, timing).
+    samples: Vec<(String, f64)>,
+}
+
+struct Engine {
+    ex: Execution,
+    config: RunConfig,
+    salt: String,
+    run: Arc<RunContext>,
+    scratch: PathBuf,
+    cores: Arc<Semaphore>,
+    jobs: u32,
+    window: Arc<Semaphore>,
+    asks: Arc<Semaphore>,
+    fence: &'static str,
+    costs: Mutex<CostLog>,
+}
+
+fn closed(e: tokio::sync::AcquireError) -> anyhow::Error {
+    anyhow::anyhow!("the pipeline was shut down: {e}")
+}
+
+impl Engine {
+    fn emit(&self, event: Event) {
+        let _ = self.ex.events.send(event);
+    }
+
+    fn log(&self, f: impl FnOnce(&mut CostLog)) {
+        if let Ok(mut costs) = self.costs.lock() {
+            f(&mut costs);
+        }
+    }
+
+    /// Runs `f` on a blocking thread holding one core.
+    async fn on_a_core<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _core = self.cores.acquire().await.map_err(closed)?;
+        Ok(tokio::task::spawn_blocking(f).await?)
+    }
+
+    /// Runs `f` on a blocking thread holding every core: nothing else runs meanwhile.
+    async fn alone<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _all = self.cores.acquire_many(self.jobs).await.map_err(closed)?;
+        Ok(tokio::task::spawn_blocking(f).await?)
+    }
+
+    /// Asks the model for one turn. A fatal model error stops the run; any other
+    /// failure is kept to be stored with the sample.
+    async fn ask(
+        self: Arc<Self>,
+        task: &'static Task,
+        sample: usize,
+        turn: usize,
+        prompt: String,
+        basis: String,
+    ) -> Result<Asked, ExecuteError> {
+        let _slot = self.asks.acquire().await.map_err(closed)?;
+        let model = Arc::clone(&self.ex.model);
+        let (prompt, result) = tokio::task::spawn_blocking(move || {
+            let request = AnswerRequest {
+                task,
+                sample,
+                turn,
+                prompt: &prompt,
+                cache_basis: &basis,
+            };
+            let result = model.answer(&request);
+            (prompt, result)
+        })
+        .await
+        .map_err(anyhow::Error::from)?;
+        match result {
+            Ok(answer) => Ok(Asked {
+                prompt,
+                answer,
+                failure: None,
+            }),
+            Err(e) if e.is_fatal() => Err(ExecuteError::Model(e)),
+            Err(e @ ModelError::Provider(_)) => Ok(Asked {
+                prompt,
+                answer: None,
+                failure: Some(e),
+            }),
+            Err(e) => Err(ExecuteError::Harness(e.into())),
+        }
+    }
+
+    /// Computes a task's trial sets and references, and times its baselines unless the
+    /// run already has them.
+    async fn prepare(&self, task: &'static Task) -> anyhow::Result<PreparedTask> {
+        let id = task.id();
+        let store = &self.ex.store;
+        let run_id = self.ex.run_id;
+        let (salt, dir) = (self.salt.clone(), self.scratch.join(id.replace('/', "__")));
+        let (built, reference_s) = self
+            .on_a_core(move || {
+                let start = Instant::now();
+                let built = PreparedTask::build(task, &salt, dir);
+                (built, start.elapsed().as_secs_f64())
+            })
+            .await?;
+        let mut prepared = built?;
+        let sets = Arc::new(std::mem::take(&mut prepared.sets));
+        let mut baseline_s = 0.0;
+        prepared.baseline_median = match store.baseline(run_id, &id, RUST_REFERENCE).await? {
+            Some(b) => Some(b.median_s),
+            None => {
+                let (s, plan) = (Arc::clone(&sets), self.config.timing);
+                let (stats, secs) = self
+                    .alone(move || {
+                        let start = Instant::now();
+                        (
+                            time_reference(task, &s, &plan),
+                            start.elapsed().as_secs_f64(),
+                        )
+                    })
+                    .await?;
+                let stats = stats?;
+                baseline_s += secs;
+                store
+                    .save_baseline(run_id, &id, RUST_REFERENCE, &BaselineRow::from(stats))
+                    .await?;
+                Some(stats.median)
+            }
+        };
+        if let (Some(python), Some(device)) =
+            (&self.config.pytorch, self.ex.backend.pytorch_device())
+            && store.baseline(run_id, &id, PYTORCH_EAGER).await?.is_none()
+        {
+            let (s, plan, python) = (Arc::clone(&sets), self.config.timing, python.clone());
+            let dir = prepared.dir.join("pytorch");
+            let (timed, secs) = self
+                .alone(move || {
+                    let start = Instant::now();
+                    let timed = time_pytorch(
+                        &python,
+                        device,
+                        task,
+                        &s,
+                        &plan,
+                        &dir,
+                        Duration::from_secs(600),
+                    );
+                    (timed, start.elapsed().as_secs_f64())
+                })
+                .await?;
+            baseline_s += secs;
+            match timed {
+                Ok(row) => {
+                    store
+                        .save_baseline(run_id, &id, PYTORCH_EAGER, &row)
+                        .await?
+                }
+                Err(why) => self.emit(Event::Notice {
+                    task: Some(id.clone()),
+                    message: format!("no PyTorch eager baseline: {why}"),
+                }),
+            }
+        }
+        prepared.pytorch_median = store
+            .baseline(run_id, &id, PYTORCH_EAGER)
+            .await?
+            .map(|b| b.median_s);
+        store
+            .record_task_costs(run_id, &id, reference_s, baseline_s)
+            .await?;
+        self.log(|c| {
+            c.phases.reference_s += reference_s;
+            c.phases.baseline_s += baseline_s;
+            c.tasks.insert(id.clone(), (reference_s + baseline_s, 0));
+        });
+        prepared.sets = Arc::try_unwrap(sets).unwrap_or_else(|shared| (*shared).clone());
+        Ok(prepared)
+    }
+
+    /// Evaluates one answered turn through the stages, each under its gate.
+    async fn evaluate_turn(
+        &self,
+        task: &Arc<PreparedTask>,
+        sample: usize,
+        turn: usize,
+        asked: Asked,
+    ) -> anyhow::Result<SampleRecord> {
+        let id = task.task.id();
+        let mut rec = sample::new_record(self.ex.run_id, &id, sample, turn, &asked.answer);
+        if let Some(failure) = asked.failure {
+            rec.outcome = Outcome::ModelError;
+            rec.prompt = Some(asked.prompt);
+            rec.llm_attempts = failure.attempts();
+            rec.detail = Some(format!("the model call failed: {failure}"));
+            return Ok(rec);
+        }
+        let Some(code) = sample::extract(&mut rec, self.ex.backend.languages()) else {
+            return Ok(rec);
+        };
+        let run = Arc::clone(&self.run);
+        let (mut rec, artifact) = self
+            .on_a_core(move || {
+                let artifact = sample::compile(&run, &mut rec, &code);
+                (rec, artifact)
+            })
+            .await?;
+        let Some(artifact) = artifact? else {
+            return Ok(rec);
+        };
+        let (run, prepared, checked_artifact) =
+            (Arc::clone(&self.run), Arc::clone(task), artifact.clone());
+        let (mut rec, passed) = self
+            .on_a_core(move || {
+                let passed = sample::check(&run, &prepared, &mut rec, &checked_artifact);
+                (rec, passed)
+            })
+            .await?;
+        if !passed? {
+            return Ok(rec);
+        }
+        let (run, prepared) = (Arc::clone(&self.run), Arc::clone(task));
+        let (rec, timed) = self
+            .alone(move || {
+                let timed = sample::time(&run, &prepared, &mut rec, &artifact);
+                (rec, timed)
+            })
+            .await?;
+        timed?;
+        Ok(rec)
+    }
+
+    /// Every remaining turn of one sample.
+    async fn run_sample(
+        self: Arc<Self>,
+        task: Arc<PreparedTask>,
+        first_prompt: Arc<String>,
+        sample: usize,
+        mut previous: Option<TurnRow>,
+        mut pending: Option<tokio::task::JoinHandle<Result<Asked, ExecuteError>>>,
+    ) -> Result<(), ExecuteError> {
+        let id = task.task.id();
+        let mut turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
+        let mut basis = cache_basis(&first_prompt, previous.as_ref());
+        loop {
+            let asked = match pending.take() {
+                Some(handle) => handle.await.map_err(anyhow::Error::from)??,
+                None => {
+                    let prompt = turn_prompt(&first_prompt, previous.as_ref(), self.fence);
+                    Arc::clone(&self)
+                        .ask(task.task, sample, turn, prompt, basis.clone())
+                        .await?
+                }
+            };
+            let started = Instant::now();
+            let rec = self.evaluate_turn(&task, sample, turn, asked).await?;
+            self.ex
+                .store
+                .save_sample(&rec)
+                .await
+                .map_err(anyhow::Error::from)?;
+            let own = rec.compile_seconds.unwrap_or(0.0)
+                + rec.worker_seconds.unwrap_or(0.0)
+                + rec.timing_seconds.unwrap_or(0.0);
+            self.log(|c| {
+                c.phases.compile_s += rec.compile_seconds.unwrap_or(0.0);
+                c.phases.checks_s += rec.worker_seconds.unwrap_or(0.0);
+                c.phases.timing_s += rec.timing_seconds.unwrap_or(0.0);
+                c.phases.model_s += rec.llm_seconds.unwrap_or(0.0);
+                if let Some(t) = c.tasks.get_mut(&id) {
+                    t.1 += 1;
+                }
+                c.samples.push((id.clone(), own));
+            });
+            let row = turn_row(&rec);
+            let final_turn = is_final(&row, self.config.turns);
+            self.emit(Event::SampleFinished(SampleFinished {
+                task: id.clone(),
+                sample,
+                turn,
+                outcome: rec.outcome,
+                final_turn,
+                speedup: rec.speedup,
+                kernel_median_s: rec.kernel.map(|k| k.median),
+                detail: rec
+                    .detail
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .map(str::to_string),
+                seconds: started.elapsed().as_secs_f64(),
+            }));
+            if final_turn {
+                return Ok(());
+            }
+            basis.push('\0');
+            basis.push_str(row.code.as_deref().unwrap_or_default());
+            previous = Some(row);
+            turn += 1;
+        }
+    }
+
+    /// Every remaining sample of one task.
+    async fn run_task(self: Arc<Self>, task: &'static Task) -> Result<(), ExecuteError> {
+        let id = task.id();
+        let store = &self.ex.store;
+        let run_id = self.ex.run_id;
+        let cost = task.cost();
+        store
+            .record_task(run_id, &id, &definition_hash(task), cost.flops, cost.bytes)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let mut todo = Vec::new();
+        for s in 0..self.config.samples {
+            match store
+                .last_turn(run_id, &id, s as i64)
+                .await
+                .map_err(anyhow::Error::from)?
+            {
+                Some(t) if is_final(&t, self.config.turns) => {}
+                last => todo.push((s, last)),
+            }
+        }
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let first_prompt = Arc::new(
+            crate::prompt::render(task, self.ex.backend.as_ref(), self.config.strategy)
+                .map_err(anyhow::Error::from)?,
+        );
+        // The first requests go out now; the window is only for evaluating.
+        let started: Vec<_> = todo
+            .into_iter()
+            .map(|(s, previous)| {
+                let turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
+                let prompt = turn_prompt(&first_prompt, previous.as_ref(), self.fence);
+                let basis = cache_basis(&first_prompt, previous.as_ref());
+                let handle = tokio::spawn(Arc::clone(&self).ask(task, s, turn, prompt, basis));
+                (s, previous, handle)
+            })
+            .collect();
+        let _window = self.window.acquire().await.map_err(closed)?;
+        let prepared = Arc::new(self.prepare(task).await?);
+        let mut samples = JoinSet::new();
+        for (s, previous, handle) in started {
+            samples.spawn(Arc::clone(&self).run_sample(
+                Arc::clone(&prepared),
+                Arc::clone(&first_prompt),
+                s,
+                previous,
+                Some(handle),
+            ));
+        }
+        while let Some(done) = samples.join_next().await {
+            done.map_err(anyhow::Error::from)??;
+        }
+        let dir = prepared.dir.clone();
+        drop(prepared);
+        let _ = std::fs::remove_dir_all(dir);
+        self.emit(Event::TaskFinished { task: id });
+        Ok(())
+    }
+}
+
+/// The prompt of the turn after `previous` (the first prompt when there is none).
+fn turn_prompt(first_prompt: &str, previous: Option<&TurnRow>, fence: &str) -> String {
+    match previous {
+        None => first_prompt.to_string(),
+        Some(p) => crate::prompt::repair(first_prompt, p, fence),
+    }
+}
+
+/// What identifies a turn's question for the answer cache: the first prompt and the
+/// code of the turns before (see `AnswerRequest::cache_basis`).
+fn cache_basis(first_prompt: &str, previous: Option<&TurnRow>) -> String {
+    let mut basis = first_prompt.to_string();
+    if let Some(p) = previous {
+        basis.push('\0');
+        basis.push_str(p.code.as_deref().unwrap_or_default());
+    }
+    basis
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
+/// Runs (or resumes) run `ex.run_id` to the end, emitting events; the run is marked
+/// finished only when every sample is final.
+pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
+    let started = Instant::now();
+    let run = ex.store.run(ex.run_id).await.map_err(anyhow::Error::from)?;
+    let config: RunConfig = serde_json::from_str(&run.config)
+        .map_err(|e| anyhow::anyhow!("reading the run's stored configuration: {e}"))?;
+    let environment: serde_json::Value =
+        serde_json::from_str(&run.environment).map_err(anyhow::Error::from)?;
+    let roofline: Roofline = serde_json::from_value(environment["roofline"].clone())
+        .map_err(|e| anyhow::anyhow!("reading the run's roofline: {e}"))?;
+    let tasks = select_tasks(&config.tasks, config.exemplars);
+    if tasks.is_empty() {
+        return Err(anyhow::anyhow!("no task id contains `{}`", config.tasks).into());
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("kbench-run-")
+        .disable_cleanup(std::env::var_os(super::KEEP_ENV).is_some())
+        .tempdir()
+        .map_err(|e| anyhow::anyhow!("creating a scratch folder: {e}"))?;
+    let done = {
+        let mut n = 0;
+        for t in &tasks {
+            for s in 0..config.samples {
+                if let Some(last) = ex
+                    .store
+                    .last_turn(ex.run_id, &t.id(), s as i64)
+                    .await
+                    .map_err(anyhow::Error::from)?
+                    && is_final(&last, config.turns)
+                {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    let jobs = ex.jobs.max(1);
+    let engine = Arc::new(Engine {
+        run: Arc::new(RunContext {
+            backend: Arc::clone(&ex.backend),
+            cache_dir: ex.cache_dir.clone(),
+            worker_exe: ex.worker_exe.clone(),
+            limits: config.limits,
+            plan: config.timing,
+            roofline,
+        }),
+        salt: run.salt.clone(),
+        scratch: scratch.path().to_path_buf(),
+        cores: Arc::new(Semaphore::new(jobs)),
+        jobs: u32::try_from(jobs).unwrap_or(u32::MAX),
+        window: Arc::new(Semaphore::new(2 * jobs + 2)),
+        asks: Arc::new(Semaphore::new(ex.model.concurrency().max(1))),
+        fence: ex.backend.prompt_assets().fence,
+        costs: Mutex::new(CostLog::default()),
+        config: config.clone(),
+        ex: ex.clone(),
+    });
+    engine.emit(Event::RunStarted {
+        run_id: ex.run_id,
+        model: config.model.clone(),
+        backend: config.backend.clone(),
+        tasks: tasks.len(),
+        samples: tasks.len() * config.samples,
+        done,
+        jobs,
+    });
+    let mut running = JoinSet::new();
+    for task in tasks {
+        running.spawn(Arc::clone(&engine).run_task(task));
+    }
+    while let Some(done) = running.join_next().await {
+        let outcome = done
+            .map_err(anyhow::Error::from)
+            .map_err(ExecuteError::from);
+        if let Err(e) | Ok(Err(e)) = outcome {
+            running.abort_all();
+            engine.cores.close();
+            return Err(e);
+        }
+    }
+    ex.store
+        .finish_run(ex.run_id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let samples = ex
+        .store
+        .samples(ex.run_id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let last = at_turn(&samples, config.turns);
+    let earlier_turns = (1..config.turns)
+        .filter_map(|t| summarize(&at_turn(&samples, t)).pop().map(|row| (t, row)))
+        .collect();
+    let usage = ex
+        .store
+        .usage(ex.run_id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut phases = {
+        let costs = engine
+            .costs
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the cost log was poisoned"))?;
+        let per_sample = costs
+            .samples
+            .iter()
+            .map(|(task, own)| {
+                let share = costs
+                    .tasks
+                    .get(task)
+                    .map_or(0.0, |&(secs, n)| secs / n.max(1) as f64);
+                own + share
+            })
+            .collect();
+        Phases {
+            median_sample_s: median(per_sample),
+            ..costs.phases
+        }
+    };
+    phases.wall_s = started.elapsed().as_secs_f64();
+    let finished = RunFinished {
+        run_id: ex.run_id,
+        summary: summarize(&last),
+        earlier_turns,
+        usage,
+        model_failures: last
+            .iter()
+            .filter(|s| s.outcome == Outcome::ModelError)
+            .count(),
+        samples: last.len(),
+        phases,
+    };
+    engine.emit(Event::RunFinished(Box::new(finished.clone())));
+    Ok(finished)
+}
+
+impl From<kbench_backends::timing::Stats> for BaselineRow {
+    fn from(s: kbench_backends::timing::Stats) -> Self {
+        BaselineRow {
+            calls: s.calls as i64,
+            min_s: s.min,
+            median_s: s.median,
+            mean_s: s.mean,
+            stddev_s: s.stddev,
+        }
+    }
+}

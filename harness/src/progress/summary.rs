@@ -1,0 +1,130 @@
+//! The end-of-run summary: a table per category, the earlier turns of a repair run,
+//! model usage and failures, and where the time went.
+
+use super::{Event, Reporter, RunFinished};
+use crate::metrics::SummaryRow;
+use comfy_table::{Table, presets::ASCII_BORDERS_ONLY_CONDENSED};
+use std::io::Write;
+
+/// Prints the summary when the run finishes.
+pub struct Summary<W: Write + Send> {
+    out: W,
+}
+
+impl Summary<std::io::Stdout> {
+    /// On standard output.
+    pub fn stdout() -> Self {
+        Summary {
+            out: std::io::stdout(),
+        }
+    }
+}
+
+impl<W: Write + Send> Summary<W> {
+    /// Into `out`.
+    pub fn new(out: W) -> Self {
+        Summary { out }
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn table(rows: &[SummaryRow]) -> Table {
+    let speedup = |g: Option<f64>| g.map_or("-".into(), |g| format!("{g:.2}x"));
+    let mut table = Table::new();
+    table
+        .load_style(ASCII_BORDERS_ONLY_CONDENSED)
+        .set_header(vec![
+            "category",
+            "samples",
+            "compiled",
+            "correct",
+            "fast_1",
+            "speedup",
+            "fast_1 torch",
+            "speedup torch",
+            "roofline flags",
+        ]);
+    for r in rows {
+        table.add_row(vec![
+            r.group.clone(),
+            r.samples.to_string(),
+            pct(r.compile_rate),
+            pct(r.correct_rate),
+            pct(r.fast_1),
+            speedup(r.geomean_speedup),
+            r.fast_1_pytorch.map_or("-".into(), pct),
+            speedup(r.geomean_speedup_pytorch),
+            r.roofline_flags.to_string(),
+        ]);
+    }
+    table
+}
+
+/// The summary's text.
+pub fn render(f: &RunFinished) -> String {
+    let mut text = format!(
+        "run {}: speedup = geometric mean over correct kernels of Rust reference median / \
+         kernel median; the torch columns use PyTorch eager on the same inputs, where it \
+         was timed. fast_1 counts every sample, failures included.\n{}\n",
+        f.run_id,
+        table(&f.summary)
+    );
+    for (turn, r) in &f.earlier_turns {
+        text.push_str(&format!(
+            "after turn {turn}: compiled {}, correct {}, fast_1 {}\n",
+            pct(r.compile_rate),
+            pct(r.correct_rate),
+            pct(r.fast_1)
+        ));
+    }
+    let u = &f.usage;
+    if u.input_tokens + u.output_tokens > 0 || u.cached > 0 {
+        text.push_str(&format!(
+            "model usage: {} input, {} output ({} reasoning) tokens spent, {:.1} s waiting{}; \
+             {} answers from the cache (no cost)\n",
+            u.input_tokens,
+            u.output_tokens,
+            u.reasoning_tokens,
+            u.llm_seconds,
+            u.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default(),
+            u.cached
+        ));
+    }
+    if f.model_failures > 0 {
+        text.push_str(&format!(
+            "model failures: {} of {} samples got no answer because the model call failed \
+             (stored with outcome model_error and the reason)\n",
+            f.model_failures, f.samples
+        ));
+    }
+    let p = &f.phases;
+    text.push_str(&format!(
+        "time: wall {:.1} s; summed over tasks and samples: reference {:.1} s, baselines {:.1} s, \
+         compile {:.1} s, checks {:.1} s, timing {:.1} s, model {:.1} s{}\n",
+        p.wall_s,
+        p.reference_s,
+        p.baseline_s,
+        p.compile_s,
+        p.checks_s,
+        p.timing_s,
+        p.model_s,
+        p.median_sample_s
+            .map(|m| format!(
+                "; median {m:.2} s per sample (its share of references and baselines included)"
+            ))
+            .unwrap_or_default()
+    ));
+    text
+}
+
+impl<W: Write + Send> Reporter for Summary<W> {
+    fn report(&mut self, event: &Event) {
+        if let Event::RunFinished(f) = event {
+            let _ = write!(self.out, "{}", render(f));
+            let _ = self.out.flush();
+        }
+    }
+}
