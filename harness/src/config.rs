@@ -10,6 +10,9 @@
 //! timeout_s = 600                  # whole request, or longest silence when streaming
 //! max_attempts = 6
 //!
+//! [providers.anthropic]            # base_url with or without /v1
+//! base_url = "https://api.anthropic.com"
+//!
 //! [providers.local]                # any other name needs a protocol
 //! protocol = "openai"              # or "anthropic"
 //! base_url = "http://127.0.0.1:8000/v1"
@@ -136,7 +139,7 @@ impl FileConfig {
             ),
             (Some("anthropic"), _) | (None, "anthropic") => (
                 ProviderKind::Anthropic,
-                "https://api.anthropic.com/v1",
+                "https://api.anthropic.com",
                 "ANTHROPIC_API_KEY",
             ),
             _ => return Err(ProviderError::UnknownProvider(name.to_string())),
@@ -193,6 +196,8 @@ mod tests {
             .expect("built in");
         assert_eq!(openai.base_url, "http://x/v1");
         assert_eq!(openai.api_key_env, "OPENAI_API_KEY");
+        let anthropic = cfg.provider("anthropic", None).expect("built in");
+        assert_eq!(anthropic.base_url, "https://api.anthropic.com");
         assert!(cfg.provider("mystery", None).is_err());
         assert!((cfg.prices["local:m"].cost(1_000_000, 500_000) - 2.0).abs() < 1e-12);
         assert!(toml::from_str::<FileConfig>("[providers.x]\nbogus = 1").is_err());

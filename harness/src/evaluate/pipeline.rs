@@ -276,6 +276,9 @@ impl Engine {
             rec.outcome = Outcome::ModelError;
             rec.prompt = Some(asked.prompt);
             rec.llm_attempts = failure.attempts();
+            if let ModelError::Provider(f) = &failure {
+                rec.llm_seconds = Some(f.seconds);
+            }
             rec.detail = Some(format!("the model call failed: {failure}"));
             return Ok(rec);
         }

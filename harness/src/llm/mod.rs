@@ -5,6 +5,10 @@
 //! Retry rules (`retry.rs`): 429, 5xx, time-outs, refused or dropped connections and
 //! streams cut before their end are retried with exponential backoff and full jitter,
 //! honouring `Retry-After`; any other 4xx is not retried and its error names the cause.
+//!
+//! Errors that make a whole run pointless ([`ProviderError::is_fatal`]: a refused key,
+//! a wrong path, an unknown model) stop the provider: the first request of a provider
+//! goes alone, and once any request has failed fatally no further request is sent.
 
 mod anthropic;
 mod client;
@@ -13,7 +17,7 @@ mod openai;
 mod retry;
 mod sse;
 
-pub use client::{Provider, ProviderKind, ProviderSettings};
+pub use client::{ChatFailure, Provider, ProviderKind, ProviderSettings};
 pub use limits::Limits as RateLimits;
 pub use retry::RetryPolicy;
 
@@ -69,8 +73,8 @@ pub struct ChatResponse {
     pub latency_seconds: f64,
 }
 
-/// Errors of providers.
-#[derive(Debug, Error)]
+/// Errors of providers. Every message is one line.
+#[derive(Debug, Clone, Error)]
 pub enum ProviderError {
     /// The API key's environment variable is not set.
     #[error("set the environment variable {var} to the API key of provider `{provider}`")]
@@ -93,14 +97,46 @@ pub enum ProviderError {
         /// Why.
         reason: String,
     },
-    /// A response that is not retried (4xx other than 429).
+    /// The server refused the key (401 or 403).
+    #[error("{url} answered {status} (authentication failed): check the key in {key_var} ({body})")]
+    Unauthorized {
+        /// The URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The environment variable the key came from.
+        key_var: String,
+        /// The start of the body, on one line.
+        body: String,
+    },
+    /// The URL does not exist (404): a wrong base URL.
+    #[error(
+        "{url} answered 404 (not found): check --base-url or the provider's base_url in kbench.toml ({body})"
+    )]
+    NotFound {
+        /// The URL.
+        url: String,
+        /// The start of the body, on one line.
+        body: String,
+    },
+    /// The server does not know the model.
+    #[error("{url}: the server does not know the model `{model}`: check --model ({body})")]
+    UnknownModel {
+        /// The model name sent.
+        model: String,
+        /// The URL.
+        url: String,
+        /// The start of the body (or the models listed), on one line.
+        body: String,
+    },
+    /// A response that is not retried (4xx other than 429) and not fatal to the run.
     #[error("{url} answered {status}: {body}")]
     Rejected {
         /// The URL.
         url: String,
         /// HTTP status.
         status: u16,
-        /// The start of the body.
+        /// The start of the body, on one line.
         body: String,
     },
     /// Every attempt failed with a retryable error.
@@ -114,4 +150,119 @@ pub enum ProviderError {
     /// The response could not be understood.
     #[error("malformed response: {0}")]
     Malformed(String),
+}
+
+impl ProviderError {
+    /// Whether the error makes every further request of the run pointless: a missing
+    /// or refused key, an unknown provider, an unreachable or wrong base URL, an
+    /// unknown model. Other errors concern one request.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::MissingKey { .. }
+                | ProviderError::UnknownProvider(_)
+                | ProviderError::Unreachable { .. }
+                | ProviderError::Unauthorized { .. }
+                | ProviderError::NotFound { .. }
+                | ProviderError::UnknownModel { .. }
+        )
+    }
+}
+
+/// `text` on one line (whitespace runs collapsed to one space), cut to `max` characters.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        joined
+    } else {
+        let mut cut: String = joined.chars().take(max).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// Whether an error body says that the requested model is unknown.
+pub(crate) fn says_unknown_model(body: &str) -> bool {
+    let body = body.to_lowercase();
+    body.contains("model")
+        && [
+            "not found",
+            "not_found",
+            "does not exist",
+            "unknown model",
+            "model unknown",
+            "is unknown",
+            "invalid model",
+            "no such model",
+            "not a valid model",
+        ]
+        .iter()
+        .any(|p| body.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_that_name_an_unknown_model() {
+        assert!(says_unknown_model(
+            r#"{"error":{"message":"The model `x` does not exist","code":"model_not_found"}}"#
+        ));
+        assert!(says_unknown_model(
+            "/chat/completions: Invalid model name passed in model=foo."
+        ));
+        assert!(says_unknown_model(
+            r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#
+        ));
+        assert!(!says_unknown_model(
+            r#"{"error":{"message":"prompt is too long"}}"#
+        ));
+        assert!(!says_unknown_model(
+            "max_tokens is too large for this model"
+        ));
+    }
+
+    #[test]
+    fn one_line_collapses_and_cuts() {
+        assert_eq!(one_line("a\n  b\r\n\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn fatal_errors() {
+        let body = String::new();
+        let url = String::from("u");
+        assert!(
+            ProviderError::Unauthorized {
+                url: url.clone(),
+                status: 401,
+                key_var: "K".into(),
+                body: body.clone()
+            }
+            .is_fatal()
+        );
+        assert!(
+            ProviderError::NotFound {
+                url: url.clone(),
+                body: body.clone()
+            }
+            .is_fatal()
+        );
+        assert!(
+            !ProviderError::Rejected {
+                url,
+                status: 400,
+                body
+            }
+            .is_fatal()
+        );
+        assert!(
+            !ProviderError::Exhausted {
+                attempts: 3,
+                last: "x".into()
+            }
+            .is_fatal()
+        );
+    }
 }

@@ -114,7 +114,16 @@ impl LlmModel {
             .to_string()
     }
 
+    /// The answer of `resp`; a cached one cost nothing and took no time now, though
+    /// its tokens still describe it.
     fn to_answer(&self, chat: &ChatRequest, resp: ChatResponse, cached: bool) -> Answer {
+        let cost = |p: Price| {
+            if cached {
+                0.0
+            } else {
+                p.cost(resp.usage.input_tokens, resp.usage.output_tokens)
+            }
+        };
         Answer {
             prompt: Some(chat.prompt.clone()),
             text: resp.text,
@@ -123,9 +132,7 @@ impl LlmModel {
             output_tokens: Some(resp.usage.output_tokens),
             reasoning_tokens: Some(resp.usage.reasoning_tokens),
             seconds: Some(if cached { 0.0 } else { resp.latency_seconds }),
-            cost_usd: self
-                .price
-                .map(|p| p.cost(resp.usage.input_tokens, resp.usage.output_tokens)),
+            cost_usd: self.price.map(cost),
             attempts: Some(resp.attempts),
             cached,
         }
@@ -146,7 +153,10 @@ impl Model for LlmModel {
         {
             return Ok(Some(self.to_answer(&chat, resp, true)));
         }
-        let resp = self.handle.block_on(self.provider.chat(&chat))?;
+        let resp = self
+            .handle
+            .block_on(self.provider.chat(&chat))
+            .map_err(ModelError::Provider)?;
         let request_json = serde_json::to_string(&chat).unwrap_or_default();
         let response_json = serde_json::to_string(&resp).unwrap_or_default();
         self.handle.block_on(self.store.cache_put(

@@ -31,27 +31,37 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
-    /// The provider failed (after its retries).
+    /// The provider could not be set up: missing key, unreachable base URL, refused
+    /// key or unknown model found before any request.
     #[error(transparent)]
-    Provider(#[from] crate::llm::ProviderError),
+    Setup(#[from] crate::llm::ProviderError),
+    /// A request failed (after its retries), with the attempts it took.
+    #[error(transparent)]
+    Provider(#[from] crate::llm::ChatFailure),
     /// The cache could not be read or written.
     #[error("answer cache: {0}")]
     Cache(#[from] crate::store::StoreError),
 }
 
 impl ModelError {
-    /// Whether no request of the run can succeed (a wrong key, an unknown model, a
-    /// wrong URL, a missing answer folder): the run stops at once.
+    /// Whether the error makes the rest of the run pointless (stop it), rather than
+    /// concerning one answer (record it and go on): a bad model spec or folder, a
+    /// provider that cannot be set up, a fatal provider error, a broken cache.
     pub fn is_fatal(&self) -> bool {
-        !matches!(self, ModelError::Provider(_))
+        match self {
+            ModelError::UnknownProvider(_)
+            | ModelError::MissingFolder(_)
+            | ModelError::Setup(_)
+            | ModelError::Cache(_) => true,
+            ModelError::Provider(failure) => failure.is_fatal(),
+            ModelError::Read { .. } => false,
+        }
     }
 
-    /// Attempts the failed request took, where known.
+    /// Requests sent for a failed answer, where a provider was asked.
     pub fn attempts(&self) -> Option<u32> {
         match self {
-            ModelError::Provider(crate::llm::ProviderError::Exhausted { attempts, .. }) => {
-                Some(*attempts)
-            }
+            ModelError::Provider(failure) => Some(failure.attempts),
             _ => None,
         }
     }
@@ -123,8 +133,9 @@ pub struct ModelContext {
     pub use_cache: bool,
 }
 
-/// Builds the model of `spec` and, for providers, checks the key and that the base URL
-/// answers, so that a bad setting stops before any work.
+/// Builds the model of `spec` and, for providers, checks the key, that the base URL
+/// answers, that the key is accepted and, where the server lists its models, that the
+/// model is among them, so that a bad setting stops before any work.
 pub async fn build(spec: &str, ctx: &ModelContext) -> Result<Box<dyn Model>, ModelError> {
     let Some((provider, name)) = spec.split_once(':') else {
         return Err(ModelError::UnknownProvider(spec.to_string()));
@@ -137,7 +148,7 @@ pub async fn build(spec: &str, ctx: &ModelContext) -> Result<Box<dyn Model>, Mod
         .provider(provider, ctx.base_url.as_deref())
         .map_err(|_| ModelError::UnknownProvider(spec.to_string()))?;
     let client = crate::llm::Provider::new(settings)?;
-    client.preflight().await?;
+    client.preflight(name).await?;
     Ok(Box::new(LlmModel::new(
         spec.to_string(),
         name.to_string(),

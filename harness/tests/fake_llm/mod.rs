@@ -1,7 +1,12 @@
 //! A fake LLM server on 127.0.0.1 speaking both protocols, streamed and not, whose
 //! behaviour is chosen by the requested model name:
 //! `ok`, `rate-limited` (429 with Retry-After once), `flaky` (500 once), `hang`,
-//! `drop` (stream cut once), `malformed`, `empty`, `no-code`, `bad-request` (400).
+//! `drop` (stream cut once), `malformed`, `empty`, `no-code`, `bad-request` (400, not
+//! about the model), `no-such-model` (400 "model does not exist"), `down` (503
+//! always), `slow-<ms>` (like `ok` after sleeping), `scripted` (see [`scripted`]) and
+//! `scripted-slow-<ms>` (like `scripted` after sleeping). The key `sk-bad` gets 401
+//! everywhere. `GET /v1/models` lists every name above but `no-such-model` (the
+//! `slow-*` ones as the family `slow`). Any other path answers 404.
 
 #![allow(dead_code)]
 
@@ -23,7 +28,29 @@ pub struct Seen {
     pub calls: HashMap<String, u32>,
     /// Last authorization headers.
     pub auth: Vec<String>,
+    /// Method and path of every request, in order (`POST /v1/messages`).
+    pub paths: Vec<String>,
 }
+
+/// The key the server refuses.
+pub const BAD_KEY: &str = "sk-bad";
+
+/// The models `GET /v1/models` lists.
+pub const LISTED: &[&str] = &[
+    "ok",
+    "rate-limited",
+    "flaky",
+    "hang",
+    "drop",
+    "malformed",
+    "empty",
+    "no-code",
+    "bad-request",
+    "down",
+    "slow",
+    "scripted",
+    "scripted-slow",
+];
 
 /// Shared state.
 pub type Shared = Arc<Mutex<Seen>>;
@@ -52,6 +79,19 @@ fn scripted(prompt: &str) -> String {
     }
 }
 
+/// The behaviour behind a model name and the delay before answering:
+/// `slow-<ms>` is `ok` after `<ms>`, `scripted-slow-<ms>` is `scripted` after `<ms>`.
+fn behaviour(model: &str) -> (&str, Option<Duration>) {
+    let delay = |ms: &str| ms.parse().ok().map(Duration::from_millis);
+    if let Some(ms) = model.strip_prefix("scripted-slow-") {
+        ("scripted", delay(ms))
+    } else if let Some(ms) = model.strip_prefix("slow-") {
+        ("ok", delay(ms))
+    } else {
+        (model, None)
+    }
+}
+
 fn answer_text(model: &str, prompt: &str) -> String {
     match model {
         "scripted" => scripted(prompt),
@@ -61,21 +101,49 @@ fn answer_text(model: &str, prompt: &str) -> String {
     }
 }
 
-fn count(state: &Shared, model: &str, headers: &HeaderMap) -> u32 {
-    let mut seen = state.lock().expect("lock");
-    let auth = headers
+fn auth_of(headers: &HeaderMap) -> String {
+    headers
         .get("authorization")
         .or_else(|| headers.get("x-api-key"))
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_string();
-    seen.auth.push(auth);
+        .to_string()
+}
+
+fn is_bad_key(auth: &str) -> bool {
+    auth == BAD_KEY || auth.strip_prefix("Bearer ") == Some(BAD_KEY)
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        // Pretty-printed, so that the body spans lines.
+        serde_json::to_string_pretty(&json!({"error": {
+            "message": "Incorrect API key provided: sk-bad.",
+            "type": "authentication_error", "code": "invalid_api_key"}}))
+        .unwrap_or_default(),
+    )
+        .into_response()
+}
+
+fn count(state: &Shared, path: &str, model: &str, headers: &HeaderMap) -> u32 {
+    let mut seen = state.lock().expect("lock");
+    seen.auth.push(auth_of(headers));
+    seen.paths.push(format!("POST {path}"));
     let n = seen.calls.entry(model.to_string()).or_insert(0);
     *n += 1;
     *n
 }
 
-async fn fault(model: &str, call: u32) -> Option<Response> {
+/// The answer of a model that fails (the key, the model, a fault), after any delay.
+async fn fault(model: &str, call: u32, headers: &HeaderMap) -> Option<Response> {
+    if is_bad_key(&auth_of(headers)) {
+        return Some(unauthorized());
+    }
+    let (model, delay) = behaviour(model);
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     match (model, call) {
         ("rate-limited", 1) => Some(
             (
@@ -94,10 +162,20 @@ async fn fault(model: &str, call: u32) -> Option<Response> {
         ("bad-request", _) => Some(
             (
                 StatusCode::BAD_REQUEST,
-                r#"{"error":{"message":"model not found"}}"#,
+                r#"{"error":{"message":"prompt is too long"}}"#,
             )
                 .into_response(),
         ),
+        ("no-such-model", _) => Some(
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"error":{"message":"The model `no-such-model` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#,
+            )
+                .into_response(),
+        ),
+        ("down", _) => {
+            Some((StatusCode::SERVICE_UNAVAILABLE, "upstream unavailable").into_response())
+        }
         _ => None,
     }
 }
@@ -118,12 +196,12 @@ async fn openai(
     body: axum::Json<Value>,
 ) -> Response {
     let model = body["model"].as_str().unwrap_or_default().to_string();
-    let call = count(&state, &model, &headers);
-    if let Some(r) = fault(&model, call).await {
+    let call = count(&state, "/v1/chat/completions", &model, &headers);
+    if let Some(r) = fault(&model, call, &headers).await {
         return r;
     }
     let prompt = body["messages"][0]["content"].as_str().unwrap_or_default();
-    let text = answer_text(&model, prompt);
+    let text = answer_text(behaviour(&model).0, prompt);
     if body["stream"].as_bool() == Some(true) {
         let mut chunks = vec![format!(
             "data: {}\n\n",
@@ -160,12 +238,12 @@ async fn anthropic(
     body: axum::Json<Value>,
 ) -> Response {
     let model = body["model"].as_str().unwrap_or_default().to_string();
-    let call = count(&state, &model, &headers);
-    if let Some(r) = fault(&model, call).await {
+    let call = count(&state, "/v1/messages", &model, &headers);
+    if let Some(r) = fault(&model, call, &headers).await {
         return r;
     }
     let prompt = body["messages"][0]["content"].as_str().unwrap_or_default();
-    let text = answer_text(&model, prompt);
+    let text = answer_text(behaviour(&model).0, prompt);
     if body["stream"].as_bool() == Some(true) {
         let event = |name: &str, v: Value| format!("event: {name}\ndata: {v}\n\n");
         let mut chunks = vec![
@@ -202,13 +280,48 @@ async fn anthropic(
     .into_response()
 }
 
+async fn models(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let auth = auth_of(&headers);
+    {
+        let mut seen = state.lock().expect("lock");
+        seen.auth.push(auth.clone());
+        seen.paths.push("GET /v1/models".into());
+    }
+    if is_bad_key(&auth) {
+        return unauthorized();
+    }
+    let data: Vec<Value> = LISTED
+        .iter()
+        .map(|id| json!({"id": id, "object": "model"}))
+        .collect();
+    axum::Json(json!({"object": "list", "data": data})).into_response()
+}
+
+async fn elsewhere(
+    State(state): State<Shared>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    state
+        .lock()
+        .expect("lock")
+        .paths
+        .push(format!("{method} {}", uri.path()));
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"detail": "Not Found"})),
+    )
+        .into_response()
+}
+
 /// Starts the server; returns its base URL (`http://127.0.0.1:PORT`) and its state.
 pub async fn start() -> (String, Shared) {
     let state: Shared = Arc::default();
     let app = Router::new()
         .route("/v1/chat/completions", post(openai))
         .route("/v1/messages", post(anthropic))
-        .route("/v1/models", get(|| async { "[]" }))
+        .route("/v1/models", get(models))
+        .fallback(elsewhere)
         .with_state(Arc::clone(&state));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
