@@ -11,7 +11,7 @@
 //!   estimate ([`Clock::CostModel`]).
 
 use crate::roofline::Roofline;
-use kbench_tasks::{DType, HostTensor};
+use kbench_tasks::DType;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -105,6 +105,17 @@ pub struct Compiled {
     pub seconds: f64,
 }
 
+/// A tensor as raw little-endian bytes, the layout of the kernel ABI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTensor {
+    /// Element type.
+    pub dtype: DType,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// `shape.iter().product() * dtype.size_bytes()` bytes.
+    pub bytes: Vec<u8>,
+}
+
 /// Index of an input set staged on a [`LoadedKernel`].
 pub type SetId = usize;
 
@@ -188,7 +199,7 @@ pub trait LoadedKernel {
     /// Makes an input set resident where the kernel runs, with output buffers.
     fn stage(
         &mut self,
-        inputs: Vec<HostTensor>,
+        inputs: Vec<RawTensor>,
         outputs: &[OutputShape],
     ) -> Result<SetId, BackendError>;
     /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).

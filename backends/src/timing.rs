@@ -125,15 +125,7 @@ pub fn evict_from_caches(bytes: &[u8]) {
 
 /// Evicts a host tensor's elements from the caches (see [`evict_from_caches`]).
 pub fn evict_tensor(tensor: &kbench_tasks::HostTensor) {
-    use kbench_tasks::HostData;
-    let (ptr, len) = match &tensor.data {
-        HostData::F32(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
-        HostData::I64(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
-        HostData::Bool(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
-    };
-    // SAFETY: the pointer and length describe the vector's initialised elements, which
-    // are plain values; they are only read as bytes while `tensor` is borrowed.
-    evict_from_caches(unsafe { std::slice::from_raw_parts(ptr, len) });
+    evict_from_caches(&tensor.le_bytes());
 }
 
 /// Times `call` by the plan: `plan.warmup` untimed calls, then timed calls each after

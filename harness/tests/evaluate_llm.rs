@@ -1,5 +1,6 @@
-//! `kbench evaluate` against a model server on 127.0.0.1: the repair loop over the 46
-//! tasks, the answer cache, and settings that stop a run before any work.
+//! `kbench evaluate` against a model server on 127.0.0.1: the repair loop over all
+//! tasks, the answer cache, settings that stop a run before any work, and model faults
+//! stored per sample with their reason.
 
 mod common;
 mod fake_llm;
@@ -164,34 +165,60 @@ async fn bad_model_settings_stop_before_any_work() {
     assert!(String::from_utf8_lossy(&runs.stdout).contains("no runs"));
 }
 
+/// Whether run 1 in the database at `db` is marked finished.
+fn run_finished(db: &std::path::Path) -> bool {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = kbench::store::Store::open(db).await.expect("open store");
+            store.run(1).await.expect("run 1").finished_at.is_some()
+        })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_faults_are_stored_with_their_reason_and_the_run_completes() {
     let (base, _state) = fake_llm::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = dir.path().join("cache");
     let cache = cache.to_str().expect("utf-8");
-    for (model, outcome, reason) in [
-        ("empty", "no_code", "no code block"),
-        ("no-code", "no_code", "no code block"),
-        ("malformed", "no_answer", "malformed response"),
-        ("bad-request", "no_answer", "answered 400"),
-        ("rate-limited", "wrong", ""),
-        ("drop", "wrong", ""),
+    // A failed model call is a `model_error` and makes the exit status non-zero, but
+    // the sample is stored with its reason and the run still completes.
+    for (model, outcome, reason, succeeds) in [
+        ("empty", "no_code", "no code block", true),
+        ("no-code", "no_code", "no code block", true),
+        ("malformed", "model_error", "malformed response", false),
+        ("bad-request", "model_error", "answered 400", false),
+        ("rate-limited", "wrong", "", true),
+        ("drop", "wrong", "", true),
     ] {
         let db = dir.path().join(format!("{model}.sqlite"));
         let db = db.to_str().expect("utf-8").to_string();
         let mut a = args(&base, &db, cache, &["--tasks", "activation/relu"]);
         a[2] = format!("openai:{model}");
         let out = evaluate(a).await;
-        assert!(
-            out.status.success(),
-            "{model}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.success(), succeeds, "{model}: {stderr}");
+        if !succeeds {
+            let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+            assert_eq!(errors.len(), 1, "{model}: {stderr}");
+            assert_eq!(
+                stderr.trim_end().lines().last(),
+                Some(errors[0]),
+                "{stderr}"
+            );
+            assert!(errors[0].contains("1 of 1 samples"), "{model}: {stderr}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                stdout.contains("model failures: 1 of 1 samples"),
+                "{model}: {stdout}"
+            );
+        }
         let db_path = std::path::PathBuf::from(&db);
-        let rows = tokio::task::spawn_blocking(move || samples(&db_path, 1))
-            .await
-            .expect("joined");
+        let (rows, finished) =
+            tokio::task::spawn_blocking(move || (samples(&db_path, 1), run_finished(&db_path)))
+                .await
+                .expect("joined");
+        assert!(finished, "{model}: the run is marked finished");
         assert_eq!(rows.len(), 1, "{model}");
         assert_eq!(rows[0].outcome.as_str(), outcome, "{model}: {:?}", rows[0]);
         let detail = rows[0].detail.clone().unwrap_or_default();

@@ -54,17 +54,13 @@ fn unit(word: u64) -> f64 {
     (word >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-fn normal_at(key: u64, i: u64) -> f64 {
-    let pair = i / 2;
+/// Normal elements `2 * pair` and `2 * pair + 1` (step 4).
+fn normal_pair(key: u64, pair: u64) -> (f64, f64) {
     let u0 = unit(word(key, 2 * pair));
     let u1 = unit(word(key, 2 * pair + 1));
     let r = libm::sqrt(-2.0 * libm::log(1.0 - u0));
     let angle = 2.0 * std::f64::consts::PI * u1;
-    if i.is_multiple_of(2) {
-        r * libm::cos(angle)
-    } else {
-        r * libm::sin(angle)
-    }
+    (r * libm::cos(angle), r * libm::sin(angle))
 }
 
 /// How the elements of a tensor are drawn.
@@ -146,19 +142,20 @@ impl Init {
                 }))
             }
             Init::Bernoulli => crate::tensor::HostData::Bool(fill(n, |i| word(key, i) >> 63 == 1)),
-            float => crate::tensor::HostData::F32(fill(n, |i| float.float_at(key, i) as f32)),
+            Init::Normal { mean, std } => crate::tensor::HostData::F32(fill_pairs(n, |p| {
+                let (a, b) = normal_pair(key, p);
+                ((mean + std * a) as f32, (mean + std * b) as f32)
+            })),
+            Init::AbsNormal { offset } => crate::tensor::HostData::F32(fill_pairs(n, |p| {
+                let (a, b) = normal_pair(key, p);
+                ((a.abs() + offset) as f32, (b.abs() + offset) as f32)
+            })),
+            Init::Uniform { low, high } => crate::tensor::HostData::F32(fill(n, |i| {
+                (low + (high - low) * unit(word(key, i))) as f32
+            })),
+            Init::Full { value } => crate::tensor::HostData::F32(vec![value as f32; n]),
         };
         HostTensor { shape, data }
-    }
-
-    fn float_at(self, key: u64, i: u64) -> f64 {
-        match self {
-            Init::Normal { mean, std } => mean + std * normal_at(key, i),
-            Init::AbsNormal { offset } => normal_at(key, i).abs() + offset,
-            Init::Uniform { low, high } => low + (high - low) * unit(word(key, i)),
-            Init::Full { value } => value,
-            Init::IntRange { .. } | Init::Bernoulli => 0.0,
-        }
     }
 }
 
@@ -170,6 +167,25 @@ fn fill<T: Send + Default + Clone>(n: usize, f: impl Fn(u64) -> T + Sync) -> Vec
             let start = (chunk * CHUNK) as u64;
             for (offset, v) in values.iter_mut().enumerate() {
                 *v = f(start + offset as u64);
+            }
+        });
+    out
+}
+
+/// Like [`fill`] for values drawn in pairs: `f(p)` gives elements `2p` and `2p + 1`,
+/// each pair computed once (chunks have an even length, so no pair straddles two).
+fn fill_pairs<T: Send + Default + Clone>(n: usize, f: impl Fn(u64) -> (T, T) + Sync) -> Vec<T> {
+    let mut out = vec![T::default(); n];
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(chunk, values)| {
+            let first_pair = (chunk * CHUNK / 2) as u64;
+            for (k, two) in values.chunks_mut(2).enumerate() {
+                let (a, b) = f(first_pair + k as u64);
+                two[0] = a;
+                if let Some(second) = two.get_mut(1) {
+                    *second = b;
+                }
             }
         });
     out
@@ -221,8 +237,21 @@ mod tests {
         };
         let key = stream_key("t", 7, "x");
         for i in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 3, 3 * CHUNK + 4] {
-            assert_eq!(v[i], normal_at(key, i as u64) as f32, "element {i}");
+            let (even, odd) = normal_pair(key, i as u64 / 2);
+            let want = if i % 2 == 0 { even } else { odd };
+            assert_eq!(v[i], want as f32, "element {i}");
         }
+        let (HostData::F32(five), HostData::F32(six)) = (
+            Init::RANDN.generate("t", 7, "x", &[5]).data,
+            Init::RANDN.generate("t", 7, "x", &[6]).data,
+        ) else {
+            panic!("f32")
+        };
+        assert_eq!(
+            five[..],
+            six[..5],
+            "an odd length ends with the pair's first element"
+        );
     }
 
     #[test]

@@ -208,6 +208,24 @@ impl HostTensor {
         Ok(HostTensor { shape, data })
     }
 
+    /// The elements as little-endian bytes, borrowed where memory already holds them so
+    /// (every little-endian machine), copied otherwise.
+    pub fn le_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        if cfg!(target_endian = "little") {
+            let (ptr, len) = match &self.data {
+                HostData::F32(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
+                HostData::I64(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
+                HostData::Bool(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
+            };
+            // SAFETY: the pointer and length describe the vector's initialised elements;
+            // f32, i64 and bool are plain values (a bool is one byte, 0 or 1), and on a
+            // little-endian machine their bytes are the little-endian encoding.
+            std::borrow::Cow::Borrowed(unsafe { std::slice::from_raw_parts(ptr, len) })
+        } else {
+            std::borrow::Cow::Owned(self.to_le_bytes())
+        }
+    }
+
     /// The elements as little-endian bytes, the layout the kernel ABI and `.npy` use.
     pub fn to_le_bytes(&self) -> Vec<u8> {
         match &self.data {

@@ -1,9 +1,8 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
 use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
-use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, SetId};
+use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, RawTensor, SetId};
 use crate::timing::evict_from_caches;
-use kbench_tasks::HostTensor;
 use std::path::Path;
 use std::time::Instant;
 
@@ -59,15 +58,15 @@ impl CpuKernel {
 impl LoadedKernel for CpuKernel {
     fn stage(
         &mut self,
-        inputs: Vec<HostTensor>,
+        inputs: Vec<RawTensor>,
         outputs: &[OutputShape],
     ) -> Result<SetId, BackendError> {
         let mut input_bufs = Vec::with_capacity(inputs.len());
         let mut input_desc = Vec::with_capacity(inputs.len());
-        for t in &inputs {
-            let bytes = t.to_le_bytes();
-            let mut buf = AlignedBuffer::new(bytes.len(), Some(&bytes));
-            input_desc.push(describe(&mut buf, t.dtype(), &t.shape)?);
+        for t in inputs {
+            let mut buf = AlignedBuffer::new(t.bytes.len(), Some(&t.bytes));
+            drop(t.bytes);
+            input_desc.push(describe(&mut buf, t.dtype, &t.shape)?);
             input_bufs.push(buf);
         }
         let mut output_bufs = Vec::with_capacity(outputs.len());

@@ -5,7 +5,7 @@
 //! `timed_s{set}_{k}.bin` (outputs of the last timed call on that set) and
 //! `report.json` ([`Report`]).
 
-use crate::backend::{BackendError, OutputShape};
+use crate::backend::{BackendError, OutputShape, RawTensor};
 use crate::timing::TimingPlan;
 use kbench_tasks::{DType, HostTensor};
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub struct TensorFile {
 impl TensorFile {
     /// Writes `tensor` as `file` in `dir`.
     pub fn write(dir: &Path, file: String, tensor: &HostTensor) -> Result<Self, BackendError> {
-        std::fs::write(dir.join(&file), tensor.to_le_bytes())
+        std::fs::write(dir.join(&file), tensor.le_bytes())
             .map_err(BackendError::io(format!("writing {file}")))?;
         Ok(TensorFile {
             file,
@@ -39,12 +39,23 @@ impl TensorFile {
         })
     }
 
-    /// Reads the tensor back.
-    pub fn read(&self, dir: &Path) -> Result<HostTensor, BackendError> {
+    /// Reads the raw bytes back, checking their length against the shape.
+    pub fn read(&self, dir: &Path) -> Result<RawTensor, BackendError> {
         let bytes = std::fs::read(dir.join(&self.file))
             .map_err(BackendError::io(format!("reading {}", self.file)))?;
-        HostTensor::from_le_bytes(self.dtype, self.shape.clone(), &bytes)
-            .map_err(|e| BackendError::Protocol(format!("{}: {e}", self.file)))
+        let expected = kbench_tasks::tensor::numel(&self.shape) * self.dtype.size_bytes();
+        if bytes.len() != expected {
+            return Err(BackendError::Protocol(format!(
+                "{}: {} bytes where {expected} were expected",
+                self.file,
+                bytes.len()
+            )));
+        }
+        Ok(RawTensor {
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            bytes,
+        })
     }
 }
 

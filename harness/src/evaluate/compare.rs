@@ -101,7 +101,7 @@ fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
 pub fn input_digest(inputs: &[HostTensor]) -> String {
     let mut h = blake3::Hasher::new();
     for t in inputs {
-        h.update(&t.to_le_bytes());
+        h.update(&t.le_bytes());
     }
     h.finalize().to_hex().to_string()
 }

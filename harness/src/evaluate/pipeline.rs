@@ -1,10 +1,11 @@
 //! The concurrent pipeline of one run.
 //!
-//! Every task gets a future at once. It sends its samples' first model requests right
-//! away (at most the model's concurrency are in flight), then waits for a *window*: at
-//! most `2 * jobs + 2` tasks hold their trial sets in memory at a time. Inside the
-//! window it prepares the task (references, baselines) and evaluates each sample as its
-//! answer arrives, turn after turn.
+//! Every task gets a future at once, and each of its samples another, which sends the
+//! sample's model request right away (at most the model's concurrency are in flight).
+//! A sample whose answer holds code takes its task's *window* (at most `2 * jobs + 2`
+//! tasks hold their trial sets in memory at a time), the first one preparing the task
+//! (references, baselines); then it is compiled, checked and timed, turn after turn.
+//! A task whose answers hold no code (a failed model, a refusal) is never prepared.
 //!
 //! One semaphore of `jobs` permits stands for the machine's cores. Computing
 //! references, compiling and checking correctness take one permit each; timing a kernel
@@ -29,7 +30,7 @@ use crate::store::{BaselineRow, SampleRecord, Store, TurnRow};
 use kbench_backends::{Backend, Roofline};
 use kbench_tasks::Task;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -262,16 +263,16 @@ impl Engine {
         Ok(prepared)
     }
 
-    /// Evaluates one answered turn through the stages, each under its gate.
-    async fn evaluate_turn(
+    /// Starts the record of an answered turn and extracts its code; without code the
+    /// record is complete.
+    fn start_turn(
         &self,
-        task: &Arc<PreparedTask>,
+        task_id: &str,
         sample: usize,
         turn: usize,
         asked: Asked,
-    ) -> anyhow::Result<SampleRecord> {
-        let id = task.task.id();
-        let mut rec = sample::new_record(self.ex.run_id, &id, sample, turn, &asked.answer);
+    ) -> (SampleRecord, Option<String>) {
+        let mut rec = sample::new_record(self.ex.run_id, task_id, sample, turn, &asked.answer);
         if let Some(failure) = asked.failure {
             rec.outcome = Outcome::ModelError;
             rec.prompt = Some(asked.prompt);
@@ -280,14 +281,23 @@ impl Engine {
                 rec.llm_seconds = Some(f.seconds);
             }
             rec.detail = Some(format!("the model call failed: {failure}"));
-            return Ok(rec);
+            return (rec, None);
         }
-        let Some(code) = sample::extract(&mut rec, self.ex.backend.languages()) else {
-            return Ok(rec);
-        };
+        let code = sample::extract(&mut rec, self.ex.backend.languages());
+        (rec, code)
+    }
+
+    /// Compiles, checks and times a turn's code, each stage under its gate.
+    async fn evaluate_code(
+        &self,
+        task: &Arc<PreparedTask>,
+        rec: SampleRecord,
+        code: String,
+    ) -> anyhow::Result<SampleRecord> {
         let run = Arc::clone(&self.run);
-        let (mut rec, artifact) = self
+        let (rec, artifact) = self
             .on_a_core(move || {
+                let mut rec = rec;
                 let artifact = sample::compile(&run, &mut rec, &code);
                 (rec, artifact)
             })
@@ -297,8 +307,9 @@ impl Engine {
         };
         let (run, prepared, checked_artifact) =
             (Arc::clone(&self.run), Arc::clone(task), artifact.clone());
-        let (mut rec, passed) = self
+        let (rec, passed) = self
             .on_a_core(move || {
+                let mut rec = rec;
                 let passed = sample::check(&run, &prepared, &mut rec, &checked_artifact);
                 (rec, passed)
             })
@@ -309,6 +320,7 @@ impl Engine {
         let (run, prepared) = (Arc::clone(&self.run), Arc::clone(task));
         let (rec, timed) = self
             .alone(move || {
+                let mut rec = rec;
                 let timed = sample::time(&run, &prepared, &mut rec, &artifact);
                 (rec, timed)
             })
@@ -320,27 +332,34 @@ impl Engine {
     /// Every remaining turn of one sample.
     async fn run_sample(
         self: Arc<Self>,
-        task: Arc<PreparedTask>,
-        first_prompt: Arc<String>,
+        state: Arc<TaskState>,
         sample: usize,
         mut previous: Option<TurnRow>,
         mut pending: Option<tokio::task::JoinHandle<Result<Asked, ExecuteError>>>,
     ) -> Result<(), ExecuteError> {
-        let id = task.task.id();
+        let task = state.task;
+        let id = task.id();
         let mut turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
-        let mut basis = cache_basis(&first_prompt, previous.as_ref());
+        let mut basis = cache_basis(&state.first_prompt, previous.as_ref());
         loop {
             let asked = match pending.take() {
                 Some(handle) => handle.await.map_err(anyhow::Error::from)??,
                 None => {
-                    let prompt = turn_prompt(&first_prompt, previous.as_ref(), self.fence);
+                    let prompt = turn_prompt(&state.first_prompt, previous.as_ref(), self.fence);
                     Arc::clone(&self)
-                        .ask(task.task, sample, turn, prompt, basis.clone())
+                        .ask(task, sample, turn, prompt, basis.clone())
                         .await?
                 }
             };
             let started = Instant::now();
-            let rec = self.evaluate_turn(&task, sample, turn, asked).await?;
+            let (rec, code) = self.start_turn(&id, sample, turn, asked);
+            let rec = match code {
+                Some(code) => {
+                    let prepared = state.prepared(&self).await?;
+                    self.evaluate_code(&prepared, rec, code).await?
+                }
+                None => rec,
+            };
             self.ex
                 .store
                 .save_sample(&rec)
@@ -410,41 +429,65 @@ impl Engine {
         if todo.is_empty() {
             return Ok(());
         }
-        let first_prompt = Arc::new(
-            crate::prompt::render(task, self.ex.backend.as_ref(), self.config.strategy)
-                .map_err(anyhow::Error::from)?,
-        );
-        // The first requests go out now; the window is only for evaluating.
-        let started: Vec<_> = todo
-            .into_iter()
-            .map(|(s, previous)| {
-                let turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
-                let prompt = turn_prompt(&first_prompt, previous.as_ref(), self.fence);
-                let basis = cache_basis(&first_prompt, previous.as_ref());
-                let handle = tokio::spawn(Arc::clone(&self).ask(task, s, turn, prompt, basis));
-                (s, previous, handle)
-            })
-            .collect();
-        let _window = self.window.acquire().await.map_err(closed)?;
-        let prepared = Arc::new(self.prepare(task).await?);
+        let state = Arc::new(TaskState {
+            task,
+            first_prompt: crate::prompt::render(
+                task,
+                self.ex.backend.as_ref(),
+                self.config.strategy,
+            )
+            .map_err(anyhow::Error::from)?,
+            prepared: tokio::sync::OnceCell::new(),
+        });
+        // Every sample's request goes out now; a sample takes the task's window only
+        // once it has code to evaluate.
         let mut samples = JoinSet::new();
-        for (s, previous, handle) in started {
+        for (s, previous) in todo {
+            let turn = previous.as_ref().map_or(1, |t| t.turn as usize + 1);
+            let prompt = turn_prompt(&state.first_prompt, previous.as_ref(), self.fence);
+            let basis = cache_basis(&state.first_prompt, previous.as_ref());
+            let asked = tokio::spawn(Arc::clone(&self).ask(task, s, turn, prompt, basis));
             samples.spawn(Arc::clone(&self).run_sample(
-                Arc::clone(&prepared),
-                Arc::clone(&first_prompt),
+                Arc::clone(&state),
                 s,
                 previous,
-                Some(handle),
+                Some(asked),
             ));
         }
         while let Some(done) = samples.join_next().await {
             done.map_err(anyhow::Error::from)??;
         }
-        let dir = prepared.dir.clone();
-        drop(prepared);
-        let _ = std::fs::remove_dir_all(dir);
+        if let Some((prepared, _window)) = state.prepared.get() {
+            let _ = std::fs::remove_dir_all(&prepared.dir);
+        }
         self.emit(Event::TaskFinished { task: id });
         Ok(())
+    }
+}
+
+/// A task while its samples run: its prompt, and its trial sets once a sample has code
+/// to evaluate (with the window permit that bounds how many tasks hold theirs).
+struct TaskState {
+    task: &'static Task,
+    first_prompt: String,
+    prepared: tokio::sync::OnceCell<(Arc<PreparedTask>, tokio::sync::OwnedSemaphorePermit)>,
+}
+
+impl TaskState {
+    /// The prepared task, preparing it (after taking a window) on first use.
+    async fn prepared(&self, engine: &Engine) -> anyhow::Result<Arc<PreparedTask>> {
+        let (prepared, _) = self
+            .prepared
+            .get_or_try_init(|| async {
+                let window = Arc::clone(&engine.window)
+                    .acquire_owned()
+                    .await
+                    .map_err(closed)?;
+                let prepared = engine.prepare(self.task).await?;
+                Ok::<_, anyhow::Error>((Arc::new(prepared), window))
+            })
+            .await?;
+        Ok(Arc::clone(prepared))
     }
 }
 
@@ -465,6 +508,34 @@ fn cache_basis(first_prompt: &str, previous: Option<&TurnRow>) -> String {
         basis.push_str(p.code.as_deref().unwrap_or_default());
     }
     basis
+}
+
+/// Where trial inputs and job folders go: a memory file system when one with room for
+/// the largest tasks is mounted (`/dev/shm`), so that the gigabytes a large task moves
+/// between the parent and its workers never touch a disk; else the temporary folder.
+fn scratch_root() -> PathBuf {
+    const ROOM: u64 = 8 << 30;
+    let shm = Path::new("/dev/shm");
+    if free_bytes(shm).is_some_and(|free| free >= ROOM) {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+// `statvfs`'s field types differ between platforms; on some they are already `u64`.
+#[allow(clippy::useless_conversion)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `path` is NUL-terminated and `stat` is a valid out-pointer.
+    let status = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) };
+    // SAFETY: statvfs filled the struct when it returned 0.
+    (status == 0).then(|| {
+        let stat = unsafe { stat.assume_init() };
+        u64::from(stat.f_bavail) * u64::from(stat.f_frsize)
+    })
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -495,7 +566,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
     let scratch = tempfile::Builder::new()
         .prefix("kbench-run-")
         .disable_cleanup(std::env::var_os(super::KEEP_ENV).is_some())
-        .tempdir()
+        .tempdir_in(scratch_root())
         .map_err(|e| anyhow::anyhow!("creating a scratch folder: {e}"))?;
     let done = {
         let mut n = 0;

@@ -3,10 +3,14 @@
 //! `ok`, `rate-limited` (429 with Retry-After once), `flaky` (500 once), `hang`,
 //! `drop` (stream cut once), `malformed`, `empty`, `no-code`, `bad-request` (400, not
 //! about the model), `no-such-model` (400 "model does not exist"), `down` (503
-//! always), `slow-<ms>` (like `ok` after sleeping), `scripted` (see [`scripted`]) and
-//! `scripted-slow-<ms>` (like `scripted` after sleeping). The key `sk-bad` gets 401
+//! always), `slow-<ms>` (like `ok` after sleeping), `scripted` (see [`scripted`]),
+//! `scripted-slow-<ms>` (like `scripted` after sleeping), `solution` (the bundled
+//! solution of the task named in the prompt, on every turn; see [`solution`]) and
+//! `solution-slow-<ms>` (like `solution` after sleeping). The key `sk-bad` gets 401
 //! everywhere. `GET /v1/models` lists every name above but `no-such-model` (the
-//! `slow-*` ones as the family `slow`). Any other path answers 404.
+//! `*-slow-<ms>` ones as the families `slow`, `scripted-slow` and `solution-slow`).
+//! Any other path answers 404. [`Seen`] counts chat requests per model, records every
+//! path, and tracks how many chat requests are in flight at once (and the peak).
 
 #![allow(dead_code)]
 
@@ -30,6 +34,10 @@ pub struct Seen {
     pub auth: Vec<String>,
     /// Method and path of every request, in order (`POST /v1/messages`).
     pub paths: Vec<String>,
+    /// Chat requests being answered now (counted from arrival to the response).
+    pub in_flight: u32,
+    /// The most chat requests ever in flight at once.
+    pub peak_in_flight: u32,
 }
 
 /// The key the server refuses.
@@ -50,6 +58,8 @@ pub const LISTED: &[&str] = &[
     "slow",
     "scripted",
     "scripted-slow",
+    "solution",
+    "solution-slow",
 ];
 
 /// Shared state.
@@ -58,20 +68,26 @@ pub type Shared = Arc<Mutex<Seen>>;
 /// The code every good answer carries.
 pub const CODE: &str = "extern \"C\" int kb_forward() { return 0; }";
 
-/// The `scripted` model: a kernel that writes nothing on the first turn, the bundled
-/// solution of the task (named in the prompt) once shown its previous answer.
-fn scripted(prompt: &str) -> String {
+/// The `solution` model: the bundled solution of the task named in the prompt's
+/// `## Your task: <id>` line (empty when there is none).
+fn solution(prompt: &str) -> String {
     let id = prompt
         .split("## Your task: ")
         .nth(1)
         .and_then(|rest| rest.lines().next())
         .unwrap_or_default()
         .trim();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../solutions/cpu")
+        .join(format!("{id}.md"));
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The `scripted` model: a kernel that writes nothing on the first turn, the bundled
+/// solution of the task (named in the prompt) once shown its previous answer.
+fn scripted(prompt: &str) -> String {
     if prompt.contains("## Your previous answer") {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../solutions/cpu")
-            .join(format!("{id}.md"));
-        std::fs::read_to_string(path).unwrap_or_default()
+        solution(prompt)
     } else {
         "```cpp\n#include \"kbench.h\"\nextern \"C\" int kb_forward(const kb_tensor *in, int n_in, \
          kb_tensor *out, int n_out) { return 0; }\n```\n"
@@ -80,11 +96,14 @@ fn scripted(prompt: &str) -> String {
 }
 
 /// The behaviour behind a model name and the delay before answering:
-/// `slow-<ms>` is `ok` after `<ms>`, `scripted-slow-<ms>` is `scripted` after `<ms>`.
+/// `slow-<ms>` is `ok` after `<ms>`, `scripted-slow-<ms>` is `scripted` after `<ms>`,
+/// `solution-slow-<ms>` is `solution` after `<ms>`.
 fn behaviour(model: &str) -> (&str, Option<Duration>) {
     let delay = |ms: &str| ms.parse().ok().map(Duration::from_millis);
     if let Some(ms) = model.strip_prefix("scripted-slow-") {
         ("scripted", delay(ms))
+    } else if let Some(ms) = model.strip_prefix("solution-slow-") {
+        ("solution", delay(ms))
     } else if let Some(ms) = model.strip_prefix("slow-") {
         ("ok", delay(ms))
     } else {
@@ -95,6 +114,7 @@ fn behaviour(model: &str) -> (&str, Option<Duration>) {
 fn answer_text(model: &str, prompt: &str) -> String {
     match model {
         "scripted" => scripted(prompt),
+        "solution" => solution(prompt),
         "empty" => String::new(),
         "no-code" => "I would rather not write this kernel.".into(),
         _ => format!("Here it is.\n```cpp\n{CODE}\n```\n"),
@@ -126,13 +146,28 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
-fn count(state: &Shared, path: &str, model: &str, headers: &HeaderMap) -> u32 {
+/// A chat request in flight: counted in [`Seen::in_flight`] until dropped (also when
+/// the client goes away and the handler is dropped mid-answer).
+struct InFlight(Shared);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut seen) = self.0.lock() {
+            seen.in_flight = seen.in_flight.saturating_sub(1);
+        }
+    }
+}
+
+/// Records a chat request; returns its number for `model` and its in-flight guard.
+fn count(state: &Shared, path: &str, model: &str, headers: &HeaderMap) -> (u32, InFlight) {
     let mut seen = state.lock().expect("lock");
     seen.auth.push(auth_of(headers));
     seen.paths.push(format!("POST {path}"));
+    seen.in_flight += 1;
+    seen.peak_in_flight = seen.peak_in_flight.max(seen.in_flight);
     let n = seen.calls.entry(model.to_string()).or_insert(0);
     *n += 1;
-    *n
+    (*n, InFlight(Arc::clone(state)))
 }
 
 /// The answer of a model that fails (the key, the model, a fault), after any delay.
@@ -196,7 +231,7 @@ async fn openai(
     body: axum::Json<Value>,
 ) -> Response {
     let model = body["model"].as_str().unwrap_or_default().to_string();
-    let call = count(&state, "/v1/chat/completions", &model, &headers);
+    let (call, _in_flight) = count(&state, "/v1/chat/completions", &model, &headers);
     if let Some(r) = fault(&model, call, &headers).await {
         return r;
     }
@@ -238,7 +273,7 @@ async fn anthropic(
     body: axum::Json<Value>,
 ) -> Response {
     let model = body["model"].as_str().unwrap_or_default().to_string();
-    let call = count(&state, "/v1/messages", &model, &headers);
+    let (call, _in_flight) = count(&state, "/v1/messages", &model, &headers);
     if let Some(r) = fault(&model, call, &headers).await {
         return r;
     }
