@@ -27,19 +27,60 @@ pub type KbForward = unsafe extern "C" fn(*const KbTensor, i32, *mut KbTensor, i
 #[derive(Clone, Copy)]
 struct CacheLine([u8; 64]);
 
-/// A zeroed host buffer aligned to 64 bytes.
+/// Buffers at least this large are mapped straight from the operating system: their
+/// pages come zeroed, on first touch, so a buffer about to be overwritten is never
+/// written twice.
+const MAP_THRESHOLD: usize = 1 << 20;
+
+enum Storage {
+    Heap(Vec<CacheLine>),
+    Mapped { ptr: *mut u8, size: usize },
+}
+
+/// A zeroed host buffer aligned to 64 bytes (to a page when large).
 pub struct AlignedBuffer {
-    lines: Vec<CacheLine>,
+    storage: Storage,
     len: usize,
 }
 
+// SAFETY: the mapping is owned by the buffer alone, like the vector of the heap case.
+unsafe impl Send for AlignedBuffer {}
+
 impl AlignedBuffer {
+    /// A buffer of `len` zero bytes.
+    pub fn zeroed(len: usize) -> Self {
+        if len >= MAP_THRESHOLD {
+            // SAFETY: an anonymous private mapping of a non-zero size; the result is
+            // checked before use.
+            let ptr = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            if ptr != libc::MAP_FAILED {
+                return AlignedBuffer {
+                    storage: Storage::Mapped {
+                        ptr: ptr.cast(),
+                        size: len,
+                    },
+                    len,
+                };
+            }
+        }
+        AlignedBuffer {
+            storage: Storage::Heap(vec![CacheLine([0; 64]); len.div_ceil(64).max(1)]),
+            len,
+        }
+    }
+
     /// A buffer of `len` bytes holding a copy of `bytes` (zero-padded), or zeros.
     pub fn new(len: usize, bytes: Option<&[u8]>) -> Self {
-        let mut buf = AlignedBuffer {
-            lines: vec![CacheLine([0; 64]); len.div_ceil(64).max(1)],
-            len,
-        };
+        let mut buf = AlignedBuffer::zeroed(len);
         if let Some(src) = bytes {
             let n = src.len().min(len);
             buf.bytes_mut()[..n].copy_from_slice(&src[..n]);
@@ -47,21 +88,55 @@ impl AlignedBuffer {
         buf
     }
 
+    /// A buffer holding the `len` bytes of the file at `path`, read straight into it.
+    pub fn read_file(path: &std::path::Path, len: usize) -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let actual = file.metadata()?.len();
+        if actual != len as u64 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{actual} bytes where {len} were expected"),
+            ));
+        }
+        let mut buf = AlignedBuffer::zeroed(len);
+        file.read_exact(buf.bytes_mut())?;
+        Ok(buf)
+    }
+
+    fn start(&self) -> *mut u8 {
+        match &self.storage {
+            Storage::Heap(lines) => lines.as_ptr().cast::<u8>().cast_mut(),
+            Storage::Mapped { ptr, .. } => *ptr,
+        }
+    }
+
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
-        // SAFETY: `lines` holds at least `len` initialised bytes, and CacheLine is plain bytes.
-        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<u8>(), self.len) }
+        // SAFETY: the storage holds at least `len` initialised bytes (zeroed by the
+        // vector or by the operating system), borrowed with `self`.
+        unsafe { std::slice::from_raw_parts(self.start(), self.len) }
     }
 
     /// The bytes, mutable.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `bytes`, and we hold the only reference.
-        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<u8>(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.start(), self.len) }
     }
 
     /// Pointer handed to kernels.
     pub fn as_mut_ptr(&mut self) -> *mut std::ffi::c_void {
-        self.lines.as_mut_ptr().cast()
+        self.start().cast()
+    }
+}
+
+impl Drop for AlignedBuffer {
+    fn drop(&mut self) {
+        if let Storage::Mapped { ptr, size } = self.storage {
+            // SAFETY: the mapping was made by `zeroed` with this size and is unmapped
+            // once, here.
+            unsafe { libc::munmap(ptr.cast(), size) };
+        }
     }
 }
 
@@ -103,9 +178,19 @@ pub fn poison(buffer: &mut AlignedBuffer, dtype: DType) {
     }
 }
 
+/// Repeats `pattern` (1, 2, 4 or 8 bytes) over `bytes`, 64 bytes at a time.
 fn fill_pattern(bytes: &mut [u8], pattern: &[u8]) {
-    for chunk in bytes.chunks_mut(pattern.len()) {
-        chunk.copy_from_slice(&pattern[..chunk.len()]);
+    let mut block = [0u8; 64];
+    for (i, b) in block.iter_mut().enumerate() {
+        *b = pattern[i % pattern.len()];
+    }
+    let mut chunks = bytes.chunks_exact_mut(64);
+    for chunk in &mut chunks {
+        chunk.copy_from_slice(&block);
+    }
+    // The remainder starts at a multiple of 64, where the block's phase starts too.
+    for (b, &p) in chunks.into_remainder().iter_mut().zip(&block) {
+        *b = p;
     }
 }
 
@@ -122,6 +207,23 @@ mod tests {
         poison(&mut f, DType::F32);
         let v = f32::from_le_bytes([f.bytes()[4], f.bytes()[5], f.bytes()[6], f.bytes()[7]]);
         assert!(v.is_nan());
+    }
+
+    #[test]
+    fn large_buffers_are_mapped_zeroed_and_poisoned_everywhere() {
+        for len in [MAP_THRESHOLD + 100, 1000] {
+            let mut b = AlignedBuffer::zeroed(len);
+            assert_eq!(b.as_mut_ptr() as usize % 64, 0);
+            assert!(b.bytes().iter().all(|&x| x == 0));
+            poison(&mut b, DType::I64);
+            let words = b.bytes().chunks_exact(8);
+            assert!(words.clone().count() == len / 8);
+            assert!(words.into_iter().all(|w| w == i64::MIN.to_le_bytes()));
+            assert_eq!(
+                b.bytes()[len - len % 8..],
+                i64::MIN.to_le_bytes()[..len % 8]
+            );
+        }
     }
 
     #[test]

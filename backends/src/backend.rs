@@ -11,8 +11,10 @@
 //!   estimate ([`Clock::CostModel`]).
 
 use crate::roofline::Roofline;
+use crate::worker::TensorFile;
 use kbench_tasks::DType;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
@@ -105,17 +107,6 @@ pub struct Compiled {
     pub seconds: f64,
 }
 
-/// A tensor as raw little-endian bytes, the layout of the kernel ABI.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RawTensor {
-    /// Element type.
-    pub dtype: DType,
-    /// Shape.
-    pub shape: Vec<usize>,
-    /// `shape.iter().product() * dtype.size_bytes()` bytes.
-    pub bytes: Vec<u8>,
-}
-
 /// Index of an input set staged on a [`LoadedKernel`].
 pub type SetId = usize;
 
@@ -197,9 +188,12 @@ pub trait Backend: Send + Sync {
 /// A loaded kernel with its staged input sets, inside a worker process.
 pub trait LoadedKernel {
     /// Makes an input set resident where the kernel runs, with output buffers.
+    /// The inputs are raw little-endian files in `dir`, read by the backend however
+    /// suits its device best.
     fn stage(
         &mut self,
-        inputs: Vec<RawTensor>,
+        dir: &Path,
+        inputs: &[TensorFile],
         outputs: &[OutputShape],
     ) -> Result<SetId, BackendError>;
     /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).
@@ -208,7 +202,7 @@ pub trait LoadedKernel {
     fn call(&mut self, set: SetId) -> Result<CallOutcome, BackendError>;
     /// Copies a set's outputs back to host tensors (raw bytes for bools, so that
     /// invalid values stay visible).
-    fn read_outputs(&self, set: SetId) -> Result<Vec<(OutputShape, Vec<u8>)>, BackendError>;
+    fn output_bytes(&self, set: SetId) -> Result<Vec<Cow<'_, [u8]>>, BackendError>;
     /// Hash of a set's input bytes as they are now.
     fn input_digest(&self, set: SetId) -> Result<String, BackendError>;
     /// Evicts the set's inputs and outputs from the caches before a timed call, so that

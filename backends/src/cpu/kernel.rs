@@ -1,8 +1,10 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
 use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
-use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, RawTensor, SetId};
+use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, SetId};
 use crate::timing::evict_from_caches;
+use crate::worker::TensorFile;
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -58,14 +60,15 @@ impl CpuKernel {
 impl LoadedKernel for CpuKernel {
     fn stage(
         &mut self,
-        inputs: Vec<RawTensor>,
+        dir: &Path,
+        inputs: &[TensorFile],
         outputs: &[OutputShape],
     ) -> Result<SetId, BackendError> {
         let mut input_bufs = Vec::with_capacity(inputs.len());
         let mut input_desc = Vec::with_capacity(inputs.len());
         for t in inputs {
-            let mut buf = AlignedBuffer::new(t.bytes.len(), Some(&t.bytes));
-            drop(t.bytes);
+            let mut buf = AlignedBuffer::read_file(&dir.join(&t.file), t.size_bytes())
+                .map_err(BackendError::io(format!("reading {}", t.file)))?;
             input_desc.push(describe(&mut buf, t.dtype, &t.shape)?);
             input_bufs.push(buf);
         }
@@ -73,7 +76,7 @@ impl LoadedKernel for CpuKernel {
         let mut output_desc = Vec::with_capacity(outputs.len());
         for o in outputs {
             let len = o.shape.iter().product::<usize>() * o.dtype.size_bytes();
-            let mut buf = AlignedBuffer::new(len, None);
+            let mut buf = AlignedBuffer::zeroed(len);
             output_desc.push(describe(&mut buf, o.dtype, &o.shape)?);
             output_bufs.push(buf);
         }
@@ -120,13 +123,9 @@ impl LoadedKernel for CpuKernel {
         })
     }
 
-    fn read_outputs(&self, set: SetId) -> Result<Vec<(OutputShape, Vec<u8>)>, BackendError> {
+    fn output_bytes(&self, set: SetId) -> Result<Vec<Cow<'_, [u8]>>, BackendError> {
         let s = self.set(set)?;
-        Ok(s.output_shapes
-            .iter()
-            .cloned()
-            .zip(s.outputs.iter().map(|b| b.bytes().to_vec()))
-            .collect())
+        Ok(s.outputs.iter().map(|b| Cow::Borrowed(b.bytes())).collect())
     }
 
     fn flush_caches(&mut self, set: SetId) {

@@ -17,10 +17,10 @@ fn write_outputs(
     prefix: &str,
 ) -> Result<Vec<String>, BackendError> {
     kernel
-        .read_outputs(set)?
+        .output_bytes(set)?
         .into_iter()
         .enumerate()
-        .map(|(k, (_, bytes))| {
+        .map(|(k, bytes)| {
             let file = format!("{prefix}_s{set}_{k}.bin");
             std::fs::write(dir.join(&file), bytes)
                 .map_err(BackendError::io(format!("writing {file}")))?;
@@ -40,11 +40,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
     for files in &job.sets {
-        let inputs = files
-            .iter()
-            .map(|f| f.read(dir))
-            .collect::<Result<Vec<_>, _>>()?;
-        sets.push(kernel.stage(inputs, &job.outputs)?);
+        sets.push(kernel.stage(dir, files, &job.outputs)?);
     }
 
     let mut trials = Vec::with_capacity(sets.len());

@@ -5,7 +5,7 @@
 //! `timed_s{set}_{k}.bin` (outputs of the last timed call on that set) and
 //! `report.json` ([`Report`]).
 
-use crate::backend::{BackendError, OutputShape, RawTensor};
+use crate::backend::{BackendError, OutputShape};
 use crate::timing::TimingPlan;
 use kbench_tasks::{DType, HostTensor};
 use serde::{Deserialize, Serialize};
@@ -39,23 +39,9 @@ impl TensorFile {
         })
     }
 
-    /// Reads the raw bytes back, checking their length against the shape.
-    pub fn read(&self, dir: &Path) -> Result<RawTensor, BackendError> {
-        let bytes = std::fs::read(dir.join(&self.file))
-            .map_err(BackendError::io(format!("reading {}", self.file)))?;
-        let expected = kbench_tasks::tensor::numel(&self.shape) * self.dtype.size_bytes();
-        if bytes.len() != expected {
-            return Err(BackendError::Protocol(format!(
-                "{}: {} bytes where {expected} were expected",
-                self.file,
-                bytes.len()
-            )));
-        }
-        Ok(RawTensor {
-            dtype: self.dtype,
-            shape: self.shape.clone(),
-            bytes,
-        })
+    /// Bytes the tensor's file holds.
+    pub fn size_bytes(&self) -> usize {
+        kbench_tasks::tensor::numel(&self.shape) * self.dtype.size_bytes()
     }
 }
 
