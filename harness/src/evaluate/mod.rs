@@ -9,6 +9,7 @@
 
 mod baseline;
 mod compare;
+mod gate;
 mod pipeline;
 mod prepare;
 mod pytorch;

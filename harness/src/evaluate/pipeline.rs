@@ -7,17 +7,17 @@
 //! (references, baselines); then it is compiled, checked and timed, turn after turn.
 //! A task whose answers hold no code (a failed model, a refusal) is never prepared.
 //!
-//! One semaphore of `jobs` permits stands for the machine's cores. Computing
-//! references, compiling and checking correctness take one permit each; timing a kernel
-//! or a baseline takes all of them, so nothing else runs on the machine while anything
-//! is timed. The semaphore is fair, so a waiting timing call is not starved by a stream
-//! of compiles. Model requests take no permit: they wait on the network.
+//! A [`Gate`] of `jobs` slots stands for the machine's cores. Computing references,
+//! compiling and checking correctness take a slot each; timing a kernel or a baseline
+//! takes the whole machine, so nothing else runs while anything is timed (see `gate`
+//! for the order). Model requests take no slot: they wait on the network.
 //!
 //! Results do not depend on the order in which things finish: trial inputs come from
 //! the run's salt and the task, and each turn is stored in one transaction under its
 //! (run, task, sample, turn) key.
 
 use super::baseline::{RUST_REFERENCE, time_reference};
+use super::gate::Gate;
 use super::prepare::PreparedTask;
 use super::pytorch::{PYTORCH_EAGER, time_pytorch};
 use super::sample::{self, RunContext};
@@ -93,8 +93,7 @@ struct Engine {
     salt: String,
     run: Arc<RunContext>,
     scratch: PathBuf,
-    cores: Arc<Semaphore>,
-    jobs: u32,
+    gate: Gate,
     window: Arc<Semaphore>,
     asks: Arc<Semaphore>,
     fence: &'static str,
@@ -121,7 +120,7 @@ impl Engine {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _core = self.cores.acquire().await.map_err(closed)?;
+        let _slot = self.gate.shared().await;
         Ok(tokio::task::spawn_blocking(f).await?)
     }
 
@@ -130,7 +129,7 @@ impl Engine {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _all = self.cores.acquire_many(self.jobs).await.map_err(closed)?;
+        let _machine = self.gate.exclusive().await;
         Ok(tokio::task::spawn_blocking(f).await?)
     }
 
@@ -597,8 +596,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
         }),
         salt: run.salt.clone(),
         scratch: scratch.path().to_path_buf(),
-        cores: Arc::new(Semaphore::new(jobs)),
-        jobs: u32::try_from(jobs).unwrap_or(u32::MAX),
+        gate: Gate::new(jobs),
         window: Arc::new(Semaphore::new(2 * jobs + 2)),
         asks: Arc::new(Semaphore::new(ex.model.concurrency().max(1))),
         fence: ex.backend.prompt_assets().fence,
@@ -625,7 +623,6 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
             .map_err(ExecuteError::from);
         if let Err(e) | Ok(Err(e)) = outcome {
             running.abort_all();
-            engine.cores.close();
             return Err(e);
         }
     }
