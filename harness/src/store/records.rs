@@ -8,7 +8,7 @@ use kbench_backends::timing::Stats;
 pub struct NewRun {
     /// Backend name.
     pub backend: String,
-    /// Model spec, e.g. `replay:solutions/cpu`.
+    /// Model spec, e.g. `openai:gpt-4o` or `replay:DIR`.
     pub model: String,
     /// JSON configuration.
     pub config: String,
