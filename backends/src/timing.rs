@@ -191,7 +191,15 @@ mod tests {
             vec![2, 3, 4, 5, 6],
             "a flush before each timed call only"
         );
-        let slow = run_plan::<()>(&plan, |_| {}, |_| Ok(Duration::from_millis(600))).expect("runs");
+        let slow = run_plan::<()>(
+            &plan,
+            |_| {},
+            |_| {
+                std::thread::sleep(Duration::from_millis(100));
+                Ok(Duration::from_millis(100))
+            },
+        )
+        .expect("runs");
         assert_eq!(slow.len(), 3, "min_calls even past the budget");
     }
 

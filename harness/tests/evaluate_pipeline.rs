@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{FAST, elementwise_answer, kbench, samples, solutions, write_answer};
+use common::{FAST, elementwise_answer, kbench, samples, write_two_samples};
 use kbench::store::Store;
 use std::path::Path;
 use std::process::Output;
@@ -15,24 +15,12 @@ const SALT: &str = "a fixed salt for replaying a failure";
 /// Two samples per activation task: the bundled solution, then (by task) a wrong
 /// kernel, a compile error, a crash or the solution again.
 fn make_answers(dir: &Path) -> usize {
-    let ids: Vec<String> = kbench_tasks::registry::all()
-        .iter()
-        .map(|t| t.id())
-        .filter(|id| id.starts_with(FILTER))
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        let solution =
-            std::fs::read_to_string(solutions().join(format!("{id}.md"))).expect("bundled");
-        write_answer(dir, id, Some(0), &solution);
-        let second = match i % 4 {
-            0 => elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * x[i];"),
-            1 => elementwise_answer("undefined_name(x);"),
-            2 => elementwise_answer("*(volatile int *)nullptr = 1;"),
-            _ => solution,
-        };
-        write_answer(dir, id, Some(1), &second);
-    }
-    ids.len() * 2
+    write_two_samples(dir, FILTER, |i, solution| match i % 4 {
+        0 => elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * x[i];"),
+        1 => elementwise_answer("undefined_name(x);"),
+        2 => elementwise_answer("*(volatile int *)nullptr = 1;"),
+        _ => solution,
+    })
 }
 
 fn evaluate(dir: &Path, db: &str, extra: &[&str], salt: Option<&str>) -> Output {

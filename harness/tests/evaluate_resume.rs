@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FAST, elementwise_answer, kbench, samples, solutions, write_answer};
+use common::{FAST, elementwise_answer, kbench, samples, write_two_samples};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -12,23 +12,13 @@ const FILTER: &str = "activation/";
 /// Sample 0 of every activation task is its bundled solution; sample 1 is the bundled
 /// solution for every other task and a wrong kernel for the rest.
 fn make_answers(dir: &Path) -> usize {
-    let ids: Vec<String> = kbench_tasks::registry::all()
-        .iter()
-        .map(|t| t.id())
-        .filter(|id| id.starts_with(FILTER))
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        let solution =
-            std::fs::read_to_string(solutions().join(format!("{id}.md"))).expect("bundled");
-        write_answer(dir, id, Some(0), &solution);
-        let second = if i % 2 == 0 {
+    write_two_samples(dir, FILTER, |i, solution| {
+        if i % 2 == 0 {
             elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * x[i];")
         } else {
             solution
-        };
-        write_answer(dir, id, Some(1), &second);
-    }
-    ids.len() * 2
+        }
+    })
 }
 
 fn evaluate_args<'a>(model: &'a str, db: &'a str, cache: &'a str) -> Vec<&'a str> {

@@ -63,6 +63,28 @@ pub fn solutions() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../solutions/cpu")
 }
 
+/// Writes two samples for every task whose id starts with `prefix`: sample 0 is the
+/// task's bundled solution, sample 1 is `second(i, solution)` for the `i`-th task.
+/// Returns the number of answers written.
+pub fn write_two_samples(
+    dir: &Path,
+    prefix: &str,
+    second: impl Fn(usize, String) -> String,
+) -> usize {
+    let ids: Vec<String> = kbench_tasks::registry::all()
+        .iter()
+        .map(|t| t.id())
+        .filter(|id| id.starts_with(prefix))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let solution =
+            std::fs::read_to_string(solutions().join(format!("{id}.md"))).expect("bundled");
+        write_answer(dir, id, Some(0), &solution);
+        write_answer(dir, id, Some(1), &second(i, solution));
+    }
+    ids.len() * 2
+}
+
 /// Every sample of `run` in the database at `db`.
 pub fn samples(db: &Path, run: i64) -> Vec<SampleRow> {
     tokio::runtime::Runtime::new()
