@@ -189,7 +189,7 @@ impl Engine {
             })
             .await?;
         let mut prepared = built?;
-        let sets = Arc::new(std::mem::take(&mut prepared.sets));
+        let sets = Arc::clone(&prepared.sets);
         let mut baseline_s = 0.0;
         prepared.baseline_median = match store.baseline(run_id, &id, RUST_REFERENCE).await? {
             Some(b) => Some(b.median_s),
@@ -258,7 +258,6 @@ impl Engine {
             c.phases.baseline_s += baseline_s;
             c.tasks.insert(id.clone(), (reference_s + baseline_s, 0));
         });
-        prepared.sets = Arc::try_unwrap(sets).unwrap_or_else(|shared| (*shared).clone());
         Ok(prepared)
     }
 

@@ -37,8 +37,8 @@ pub enum PrepareError {
 pub struct PreparedTask {
     /// The task.
     pub task: &'static Task,
-    /// Trial inputs and references.
-    pub sets: Vec<TrialSet>,
+    /// Trial inputs and references (shared with the baselines' timing threads).
+    pub sets: std::sync::Arc<Vec<TrialSet>>,
     /// The inputs as files the workers read.
     pub input_files: Vec<Vec<TensorFile>>,
     /// Digest of each set's inputs, to catch kernels that write their inputs.
@@ -67,7 +67,7 @@ impl PreparedTask {
         let input_digests = sets.iter().map(|s| input_digest(&s.inputs)).collect();
         Ok(PreparedTask {
             task,
-            sets,
+            sets: std::sync::Arc::new(sets),
             input_files,
             input_digests,
             dir,
