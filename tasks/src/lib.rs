@@ -14,5 +14,5 @@ pub mod tensor;
 
 pub use error::{Result, TaskError};
 pub use generator::Init;
-pub use spec::{Category, Cost, OutputSpec, Task, TensorSpec, Tolerance};
+pub use spec::{Category, Cost, InputCondition, OutputSpec, Task, TensorSpec, Tolerance};
 pub use tensor::{DType, HostData, HostTensor};

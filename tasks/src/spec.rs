@@ -169,6 +169,18 @@ pub struct Cost {
 /// declared order.
 pub type ReferenceFn = fn(&[HostTensor]) -> Result<Vec<HostTensor>>;
 
+/// A joint adjustment of freshly generated inputs, for tasks whose result jumps at a
+/// threshold (a `sign`): it moves the few elements that sit within rounding of the jump,
+/// so that a correct kernel that rounds in another order (an FMA) cannot land on the
+/// other side. Deterministic, so the parity check sees the same inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct InputCondition {
+    /// Adjusts inputs then parameters, in declared order, in place.
+    pub apply: fn(&mut [HostTensor]),
+    /// What it changes and why, shown with the task.
+    pub reason: &'static str,
+}
+
 /// One benchmark task.
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -192,6 +204,8 @@ pub struct Task {
     pub flops: u64,
     /// Departures from the original task (quirks resolved, shapes changed).
     pub notes: Option<&'static str>,
+    /// Inputs moved away from a discontinuity after generation, when the task has one.
+    pub condition: Option<InputCondition>,
     /// The PyTorch source shown to models (`Model`, `get_inputs`, `get_init_inputs`).
     pub source: &'static str,
     /// The ground-truth forward.
@@ -230,11 +244,16 @@ impl Task {
     /// Generates the inputs followed by the parameters for `seed`.
     pub fn generate(&self, seed: u64) -> Vec<HostTensor> {
         let id = self.id();
-        self.inputs
+        let mut tensors: Vec<HostTensor> = self
+            .inputs
             .iter()
             .chain(&self.params)
             .map(|spec| spec.generate(&id, seed))
-            .collect()
+            .collect();
+        if let Some(condition) = self.condition {
+            (condition.apply)(&mut tensors);
+        }
+        tensors
     }
 
     /// Runs the reference on `tensors` (inputs then parameters) and checks that the

@@ -121,3 +121,26 @@ fn registered_names_are_in_the_task_table() {
         assert_eq!(category, task.category.as_str(), "{}", task.id());
     }
 }
+
+#[test]
+fn lion_inputs_keep_clear_of_the_sign_jump() {
+    let lion = registry::find_any("exemplar:optimizer/lion").expect("the lion exemplar");
+    assert!(
+        lion.condition.is_some(),
+        "lion must declare its input condition"
+    );
+    for seed in [1, 2, 3] {
+        let tensors = lion.generate(seed);
+        let (kbench_tasks::HostData::F32(grad), kbench_tasks::HostData::F32(m)) =
+            (&tensors[1].data, &tensors[2].data)
+        else {
+            panic!("lion's inputs are f32");
+        };
+        let closest = m
+            .iter()
+            .zip(grad)
+            .map(|(&m, &g)| (0.9 * f64::from(m) + 0.1 * f64::from(g)).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(closest > 0.99e-3, "seed {seed}: |c| = {closest}");
+    }
+}

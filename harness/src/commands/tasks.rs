@@ -61,6 +61,7 @@ fn summary_json(task: &Task, prefix: &str) -> serde_json::Value {
         "flops": cost.flops,
         "min_bytes": cost.bytes,
         "notes": task.notes,
+        "inputs_condition": task.condition.map(|c| c.reason),
     })
 }
 
@@ -157,6 +158,9 @@ fn show(id: &str, as_json: bool) -> anyhow::Result<()> {
     );
     if let Some(notes) = task.notes {
         println!("  notes: {notes}");
+    }
+    if let Some(condition) = task.condition {
+        println!("  inputs adjusted: {}", condition.reason);
     }
     println!(
         "\n--- PyTorch source ({}.py) ---\n{}",

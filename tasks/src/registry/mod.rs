@@ -23,7 +23,7 @@ mod resize;
 use crate::error::{Result, TaskError};
 use crate::generator::Init;
 use crate::ops::{self, Tensor};
-use crate::spec::{Category, OutputSpec, ReferenceFn, Task, TensorSpec, Tolerance};
+use crate::spec::{Category, InputCondition, OutputSpec, ReferenceFn, Task, TensorSpec, Tolerance};
 use crate::tensor::{DType, HostTensor};
 use std::sync::OnceLock;
 
@@ -124,6 +124,7 @@ pub(crate) fn task(
             tolerance_reason: None,
             flops: 0,
             notes: None,
+            condition: None,
             source,
             reference,
         },
@@ -174,6 +175,12 @@ impl TaskBuilder {
     /// Records a departure from the original task.
     pub(crate) fn notes(mut self, notes: &'static str) -> Self {
         self.task.notes = Some(notes);
+        self
+    }
+
+    /// Moves generated inputs away from a discontinuity of the task.
+    pub(crate) fn condition(mut self, apply: fn(&mut [HostTensor]), reason: &'static str) -> Self {
+        self.task.condition = Some(InputCondition { apply, reason });
         self
     }
 
