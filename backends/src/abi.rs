@@ -23,6 +23,20 @@ pub struct KbTensor {
 /// `kb_forward`'s signature on the cpu backend.
 pub type KbForward = unsafe extern "C" fn(*const KbTensor, i32, *mut KbTensor, i32) -> i32;
 
+/// Opens `path` with `flags`, refusing a symbolic link and never blocking on a pipe
+/// (mode 0600 when it creates).
+fn open_no_follow(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(flags & libc::O_RDWR != 0)
+        .create_new(flags & libc::O_CREAT != 0)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .mode(0o600);
+    options.open(path)
+}
+
 #[repr(C, align(64))]
 #[derive(Clone, Copy)]
 struct CacheLine([u8; 64]);
@@ -88,20 +102,59 @@ impl AlignedBuffer {
         buf
     }
 
-    /// A buffer holding the `len` bytes of the file at `path`, read straight into it.
-    pub fn read_file(path: &std::path::Path, len: usize) -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
-        let actual = file.metadata()?.len();
-        if actual != len as u64 {
+    /// A private, copy-on-write mapping of the `len` bytes of the file at `path`: on a
+    /// memory file system the pages are shared with the file until written, so staging
+    /// costs no copy; a write (a kernel scribbling on its inputs) stays in this process.
+    pub fn map_file(path: &std::path::Path, len: usize) -> std::io::Result<Self> {
+        let file = open_no_follow(path, libc::O_RDONLY)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.len() != len as u64 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("{actual} bytes where {len} were expected"),
+                format!(
+                    "{} bytes where {len} were expected, or not a plain file",
+                    meta.len()
+                ),
             ));
         }
-        let mut buf = AlignedBuffer::zeroed(len);
-        file.read_exact(buf.bytes_mut())?;
-        Ok(buf)
+        Self::map(&file, len, libc::MAP_PRIVATE)
+    }
+
+    /// A new file of `len` zero bytes at `path`, mapped shared: what is written to the
+    /// buffer is in the file, so results reach the parent without a copy.
+    pub fn create_shared_file(path: &std::path::Path, len: usize) -> std::io::Result<Self> {
+        let file = open_no_follow(path, libc::O_RDWR | libc::O_CREAT)?;
+        file.set_len(len as u64)?;
+        Self::map(&file, len, libc::MAP_SHARED)
+    }
+
+    fn map(file: &std::fs::File, len: usize, kind: libc::c_int) -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd;
+        if len == 0 {
+            return Ok(AlignedBuffer::zeroed(0));
+        }
+        // SAFETY: a fresh mapping of an open file of at least `len` bytes; the result is
+        // checked before use. The descriptor may close afterwards: the mapping stays.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                kind,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(AlignedBuffer {
+            storage: Storage::Mapped {
+                ptr: ptr.cast(),
+                size: len,
+            },
+            len,
+        })
     }
 
     fn start(&self) -> *mut u8 {
@@ -133,8 +186,8 @@ impl AlignedBuffer {
 impl Drop for AlignedBuffer {
     fn drop(&mut self) {
         if let Storage::Mapped { ptr, size } = self.storage {
-            // SAFETY: the mapping was made by `zeroed` with this size and is unmapped
-            // once, here.
+            // SAFETY: the mapping was made by `zeroed` or `map` with this size and is
+            // unmapped once, here.
             unsafe { libc::munmap(ptr.cast(), size) };
         }
     }

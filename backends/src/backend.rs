@@ -14,7 +14,6 @@ use crate::roofline::Roofline;
 use crate::worker::TensorFile;
 use kbench_tasks::DType;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
@@ -189,20 +188,21 @@ pub trait Backend: Send + Sync {
 pub trait LoadedKernel {
     /// Makes an input set resident where the kernel runs, with output buffers.
     /// The inputs are raw little-endian files in `dir`, read by the backend however
-    /// suits its device best.
+    /// suits its device best; the outputs go to the files named by `outputs` (created
+    /// by the backend) when [`LoadedKernel::publish_outputs`] is called.
     fn stage(
         &mut self,
         dir: &Path,
         inputs: &[TensorFile],
-        outputs: &[OutputShape],
+        outputs: &[TensorFile],
     ) -> Result<SetId, BackendError>;
     /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).
     fn poison_outputs(&mut self, set: SetId);
     /// Calls the kernel once on a staged set.
     fn call(&mut self, set: SetId) -> Result<CallOutcome, BackendError>;
-    /// Copies a set's outputs back to host tensors (raw bytes for bools, so that
-    /// invalid values stay visible).
-    fn output_bytes(&self, set: SetId) -> Result<Vec<Cow<'_, [u8]>>, BackendError>;
+    /// Makes the set's output files hold the raw bytes of its latest call (invalid
+    /// bools stay visible); a no-op where the buffers are the files themselves.
+    fn publish_outputs(&mut self, set: SetId) -> Result<(), BackendError>;
     /// Hash of a set's input bytes as they are now.
     fn input_digest(&self, set: SetId) -> Result<String, BackendError>;
     /// Evicts the set's inputs and outputs from the caches before a timed call, so that

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Version tag of the generator, written into every manifest.
-pub const GENERATOR: &str = "kbench-splitmix64-boxmuller-v1";
+pub const GENERATOR: &str = "kbench-splitmix64-as241-v2";
 
 /// One exported tensor.
 #[derive(Debug, Clone, Serialize)]

@@ -1,10 +1,10 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
 use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
-use crate::backend::{BackendError, CallOutcome, LoadedKernel, OutputShape, SetId};
+use crate::backend::{BackendError, CallOutcome, LoadedKernel, SetId};
 use crate::timing::evict_from_caches;
 use crate::worker::TensorFile;
-use std::borrow::Cow;
+use kbench_tasks::DType;
 use std::path::Path;
 use std::time::Instant;
 
@@ -13,7 +13,7 @@ struct StagedSet {
     input_desc: Vec<KbTensor>,
     outputs: Vec<AlignedBuffer>,
     output_desc: Vec<KbTensor>,
-    output_shapes: Vec<OutputShape>,
+    output_dtypes: Vec<DType>,
 }
 
 /// A `kb_forward` loaded from a shared library.
@@ -62,21 +62,21 @@ impl LoadedKernel for CpuKernel {
         &mut self,
         dir: &Path,
         inputs: &[TensorFile],
-        outputs: &[OutputShape],
+        outputs: &[TensorFile],
     ) -> Result<SetId, BackendError> {
         let mut input_bufs = Vec::with_capacity(inputs.len());
         let mut input_desc = Vec::with_capacity(inputs.len());
         for t in inputs {
-            let mut buf = AlignedBuffer::read_file(&dir.join(&t.file), t.size_bytes())
-                .map_err(BackendError::io(format!("reading {}", t.file)))?;
+            let mut buf = AlignedBuffer::map_file(&dir.join(&t.file), t.size_bytes())
+                .map_err(BackendError::io(format!("mapping {}", t.file)))?;
             input_desc.push(describe(&mut buf, t.dtype, &t.shape)?);
             input_bufs.push(buf);
         }
         let mut output_bufs = Vec::with_capacity(outputs.len());
         let mut output_desc = Vec::with_capacity(outputs.len());
         for o in outputs {
-            let len = o.shape.iter().product::<usize>() * o.dtype.size_bytes();
-            let mut buf = AlignedBuffer::zeroed(len);
+            let mut buf = AlignedBuffer::create_shared_file(&dir.join(&o.file), o.size_bytes())
+                .map_err(BackendError::io(format!("creating {}", o.file)))?;
             output_desc.push(describe(&mut buf, o.dtype, &o.shape)?);
             output_bufs.push(buf);
         }
@@ -85,15 +85,15 @@ impl LoadedKernel for CpuKernel {
             input_desc,
             outputs: output_bufs,
             output_desc,
-            output_shapes: outputs.to_vec(),
+            output_dtypes: outputs.iter().map(|o| o.dtype).collect(),
         });
         Ok(self.sets.len() - 1)
     }
 
     fn poison_outputs(&mut self, set: SetId) {
         if let Some(s) = self.sets.get_mut(set) {
-            for (buf, shape) in s.outputs.iter_mut().zip(&s.output_shapes) {
-                poison(buf, shape.dtype);
+            for (buf, &dtype) in s.outputs.iter_mut().zip(&s.output_dtypes) {
+                poison(buf, dtype);
             }
         }
     }
@@ -123,9 +123,9 @@ impl LoadedKernel for CpuKernel {
         })
     }
 
-    fn output_bytes(&self, set: SetId) -> Result<Vec<Cow<'_, [u8]>>, BackendError> {
-        let s = self.set(set)?;
-        Ok(s.outputs.iter().map(|b| Cow::Borrowed(b.bytes())).collect())
+    fn publish_outputs(&mut self, set: SetId) -> Result<(), BackendError> {
+        // The output buffers are shared mappings of the output files.
+        self.set(set).map(|_| ())
     }
 
     fn flush_caches(&mut self, set: SetId) {

@@ -3,30 +3,34 @@
 //! code, so nothing here is trusted by the parent beyond what it re-checks.
 
 use super::protocol::{
-    JOB_FILE, Job, REPORT_FILE, Report, TimingReport, TrialReport, net_namespace,
+    JOB_FILE, Job, REPORT_FILE, Report, TensorFile, TimingReport, TrialReport, net_namespace,
 };
 use crate::backend::{BackendError, LoadedKernel, SetId};
 use crate::timing::run_plan;
 use std::path::Path;
 use std::time::Duration;
 
-fn write_outputs(
-    kernel: &dyn LoadedKernel,
-    set: SetId,
-    dir: &Path,
-    prefix: &str,
-) -> Result<Vec<String>, BackendError> {
-    kernel
-        .output_bytes(set)?
-        .into_iter()
+/// The output files of `set`, as the worker names them.
+fn output_files(job: &Job, set: usize) -> Vec<TensorFile> {
+    job.outputs
+        .iter()
         .enumerate()
-        .map(|(k, bytes)| {
-            let file = format!("{prefix}_s{set}_{k}.bin");
-            std::fs::write(dir.join(&file), bytes)
-                .map_err(BackendError::io(format!("writing {file}")))?;
-            Ok(file)
+        .map(|(k, o)| TensorFile {
+            file: format!("out_s{set}_{k}.bin"),
+            dtype: o.dtype,
+            shape: o.shape.clone(),
         })
         .collect()
+}
+
+/// Publishes the outputs of `set`'s latest call and names their files.
+fn publish(
+    kernel: &mut dyn LoadedKernel,
+    job: &Job,
+    set: SetId,
+) -> Result<Vec<String>, BackendError> {
+    kernel.publish_outputs(set)?;
+    Ok(output_files(job, set).into_iter().map(|f| f.file).collect())
 }
 
 /// Runs the job in `dir`; the report is written last, atomically.
@@ -39,8 +43,8 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     let backend = crate::backend_by_name(&job.backend)?;
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
-    for files in &job.sets {
-        sets.push(kernel.stage(dir, files, &job.outputs)?);
+    for (s, files) in job.sets.iter().enumerate() {
+        sets.push(kernel.stage(dir, files, &output_files(&job, s))?);
     }
 
     let mut trials = Vec::with_capacity(sets.len());
@@ -50,7 +54,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         trials.push(TrialReport {
             status: outcome.status,
             input_digest_after: kernel.input_digest(set)?,
-            outputs: write_outputs(kernel.as_ref(), set, dir, "out")?,
+            outputs: publish(kernel.as_mut(), &job, set)?,
         });
         if outcome.status != 0 {
             break;
@@ -96,7 +100,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
             let mut last_outputs = Vec::with_capacity(sets.len());
             for &set in &sets {
                 last_outputs.push(if timed_sets[set] && failed_status.is_none() {
-                    write_outputs(kernel.as_ref(), set, dir, "timed")?
+                    publish(kernel.as_mut(), &job, set)?
                 } else {
                     Vec::new()
                 });

@@ -1,9 +1,10 @@
 //! The files exchanged between parent and worker.
 //!
-//! Job folder: `job.json` ([`Job`]), `in_s{set}_{k}.bin` (raw little-endian inputs);
-//! the worker writes `out_s{set}_{k}.bin` (outputs of the correctness call),
-//! `timed_s{set}_{k}.bin` (outputs of the last timed call on that set) and
-//! `report.json` ([`Report`]).
+//! Job folder: `job.json` ([`Job`]); the inputs are raw little-endian files named by
+//! the job (written once per task, mapped by every worker); the worker creates
+//! `out_s{set}_{k}.bin`, holding the outputs of the latest call on that set (the
+//! correctness call in a checking job, the last timed call in a timing job), and writes
+//! `report.json` ([`Report`]) last.
 
 use crate::backend::{BackendError, OutputShape};
 use crate::timing::TimingPlan;

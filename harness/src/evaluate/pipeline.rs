@@ -316,15 +316,21 @@ impl Engine {
             return Ok(rec);
         }
         let (run, prepared) = (Arc::clone(&self.run), Arc::clone(task));
-        let (rec, timed) = self
+        let (rec, job) = self
             .alone(move || {
                 let mut rec = rec;
-                let timed = sample::time(&run, &prepared, &mut rec, &artifact);
-                (rec, timed)
+                let job = sample::run_timing(&run, &prepared, &mut rec, &artifact);
+                (rec, job)
             })
             .await?;
-        timed?;
-        Ok(rec)
+        let job = job?;
+        let (run, prepared) = (Arc::clone(&self.run), Arc::clone(task));
+        self.on_a_core(move || {
+            let mut rec = rec;
+            sample::judge_timing(&run, &prepared, &mut rec, job);
+            rec
+        })
+        .await
     }
 
     /// Every remaining turn of one sample.

@@ -10,6 +10,7 @@ use crate::extract::extract_code;
 use crate::models::Answer;
 use crate::outcome::Outcome;
 use crate::store::SampleRecord;
+use kbench_backends::abi::AlignedBuffer;
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
 use kbench_backends::worker::{Job, Limits, WorkerOutcome, run_job};
@@ -125,7 +126,7 @@ pub fn compile(
 }
 
 /// A job folder with its worker's outcome. The folder is removed when this is dropped.
-struct FinishedJob {
+pub struct FinishedJob {
     dir: tempfile::TempDir,
     outcome: WorkerOutcome,
 }
@@ -178,23 +179,28 @@ fn run_worker(
     Ok(FinishedJob { dir, outcome })
 }
 
-fn read_outputs(dir: &Path, files: &[String]) -> Vec<Vec<u8>> {
-    files
-        .iter()
-        .map(|f| std::fs::read(dir.join(f)).unwrap_or_default())
-        .collect()
-}
-
-fn compare_all(task: &PreparedTask, set: usize, outputs: &[Vec<u8>]) -> Vec<Comparison> {
+/// Compares the output files a worker named for `set` with the references. The files
+/// are mapped, not read: a large task's outputs are never copied. A missing file, or one
+/// of the wrong size or kind, compares as no bytes written.
+fn compare_files(task: &PreparedTask, set: usize, dir: &Path, files: &[String]) -> Vec<Comparison> {
     task.sets[set]
         .reference
         .iter()
         .enumerate()
         .map(|(k, reference)| {
-            let bytes = outputs.get(k).map_or(&[][..], Vec::as_slice);
+            let mapped = files
+                .get(k)
+                .filter(|f| is_plain_name(f))
+                .and_then(|f| AlignedBuffer::map_file(&dir.join(f), reference.size_bytes()).ok());
+            let bytes = mapped.as_ref().map_or(&[][..], AlignedBuffer::bytes);
             compare(bytes, reference, task.task.tolerance)
         })
         .collect()
+}
+
+/// A file name inside the job folder: no separators, no `..`.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && name != "." && name != ".."
 }
 
 fn record_fault(rec: &mut SampleRecord, job: &FinishedJob) -> bool {
@@ -238,8 +244,7 @@ pub fn check(
     rec.filesystem_confined = Some(report.filesystem_confined);
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
-        let outputs = read_outputs(job.dir.path(), &trial.outputs);
-        let comparisons = compare_all(task, i, &outputs);
+        let comparisons = compare_files(task, i, job.dir.path(), &trial.outputs);
         rec.trials
             .push(trial_record(i, trial.status, unchanged, &comparisons));
     }
@@ -281,19 +286,30 @@ pub fn check(
     Ok(true)
 }
 
-/// Times a kernel that passed its checks in a worker of its own, re-checks the outputs
-/// of the timed calls, and computes the speedups and the roofline flag.
-pub fn time(
+/// Times a kernel that passed its checks in a worker of its own; [`judge_timing`] then
+/// reads what it reported. Split so that the timing alone holds the whole machine.
+pub fn run_timing(
     run: &RunContext,
     task: &PreparedTask,
     rec: &mut SampleRecord,
     artifact: &Path,
-) -> Result<(), BackendError> {
+) -> Result<FinishedJob, BackendError> {
     let job = run_worker(run, task, artifact, rec, false)?;
     rec.timing_seconds = Some(job.outcome.wall_seconds);
+    Ok(job)
+}
+
+/// Re-checks the outputs of the timed calls and computes the speedups and the roofline
+/// flag from a finished timing job.
+pub fn judge_timing(
+    run: &RunContext,
+    task: &PreparedTask,
+    rec: &mut SampleRecord,
+    job: FinishedJob,
+) {
     if record_fault(rec, &job) {
         rec.correct = false;
-        return Ok(());
+        return;
     }
     let Some(timing) = job
         .outcome
@@ -306,18 +322,18 @@ pub fn time(
         rec.correct = false;
         rec.fault = Some("no_timing".into());
         rec.detail = Some("the timing worker reported no timing".into());
-        return Ok(());
+        return;
     };
     if let Some(status) = timing.failed_status {
         rec.outcome = Outcome::Fault;
         rec.correct = false;
         rec.fault = Some(status_fault(run.backend.as_ref(), status));
         rec.detail = Some(format!("kb_forward returned {status} during timing"));
-        return Ok(());
+        return;
     }
     let recheck_ok = timing.last_outputs.iter().enumerate().all(|(set, files)| {
         files.is_empty()
-            || compare_all(task, set, &read_outputs(job.dir.path(), files))
+            || compare_files(task, set, job.dir.path(), files)
                 .iter()
                 .all(|c| c.passed)
     });
@@ -326,7 +342,7 @@ pub fn time(
         rec.outcome = Outcome::Wrong;
         rec.correct = false;
         rec.detail = Some("outputs of the timed calls differ from the reference".into());
-        return Ok(());
+        return;
     }
     if let Some(stats) = Stats::of(&timing.seconds) {
         rec.kernel = Some(stats);
@@ -336,7 +352,6 @@ pub fn time(
         rec.faster_than_roofline =
             Some(stats.median < run.roofline.floor_seconds(cost.flops, cost.bytes));
     }
-    Ok(())
 }
 
 /// Every stage in sequence, without the pipeline's scheduling (for `kbench bench`).
@@ -352,7 +367,8 @@ pub fn evaluate_sequentially(
         return Ok(rec);
     };
     if check(run, task, &mut rec, &artifact)? {
-        time(run, task, &mut rec, &artifact)?;
+        let job = run_timing(run, task, &mut rec, &artifact)?;
+        judge_timing(run, task, &mut rec, job);
     }
     Ok(rec)
 }
