@@ -5,7 +5,8 @@ Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON DEVICE EVICT_BYTES
 
 MODEL_PY is the task's PyTorch source; SETS_DIR holds one folder per trial set with a
 manifest.json naming its inputs and parameters (.npy). PLAN_JSON is the timing plan
-(warmup, min_calls, max_calls, budget_seconds). DEVICE is the torch device. Calls rotate
+(warmup, warmup_seconds, min_calls, max_calls, budget_seconds: the same rules as
+kbench's run_plan). DEVICE is the torch device. Calls rotate
 over the sets as kernels' do. Python cannot evict cache lines, so before each timed call
 EVICT_BYTES (twice the call's data, set by kbench) are streamed through the caches: the
 cost follows the task, as the kernels' line-by-line eviction does. The budget counts the
@@ -41,11 +42,13 @@ def main():
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     seconds, i = [], 0
     with torch.no_grad():
-        for _ in range(plan["warmup"]):
+        cap = plan.get("warmup_seconds")
+        warm = time.perf_counter()
+        while i < plan["warmup"] and (i == 0 or cap is None or time.perf_counter() - warm < cap):
             model, inputs = runs[i % len(runs)]
             model(*inputs)
+            sync()
             i += 1
-        sync()
         phase = time.perf_counter()
         while len(seconds) < plan["min_calls"] or (
             len(seconds) < plan["max_calls"]

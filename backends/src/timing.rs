@@ -12,8 +12,13 @@ use std::time::{Duration, Instant};
 /// How many times to call a kernel and when to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TimingPlan {
-    /// Untimed calls first.
+    /// Untimed calls first...
     pub warmup: usize,
+    /// ...but no more once the warm-up has taken this many seconds (at least one call
+    /// is made): one 400 ms call warms what three would. `None` (runs stored before
+    /// this field existed): always `warmup` calls.
+    #[serde(default)]
+    pub warmup_seconds: Option<f64>,
     /// Timed calls always made, however slow the kernel.
     pub min_calls: usize,
     /// Stop once this many timed calls are made...
@@ -24,10 +29,12 @@ pub struct TimingPlan {
 }
 
 impl TimingPlan {
-    /// The protocol's default: 3 warm-up calls, then timed calls until 100 are made or
-    /// the timed phase has taken 1 s, at least 10, each after a cache flush.
+    /// The protocol's default: 3 warm-up calls (fewer once they took 0.25 s), then timed
+    /// calls until 100 are made or the timed phase has taken 1 s, at least 10, each
+    /// after a cache flush.
     pub const STANDARD: TimingPlan = TimingPlan {
         warmup: 3,
+        warmup_seconds: Some(0.25),
         min_calls: 10,
         max_calls: 100,
         budget_seconds: 1.0,
@@ -128,24 +135,34 @@ pub fn evict_tensor(tensor: &kbench_tasks::HostTensor) {
     evict_from_caches(&tensor.le_bytes());
 }
 
-/// Times `call` by the plan: `plan.warmup` untimed calls, then timed calls each after
+/// Times `call` by the plan: up to `plan.warmup` untimed calls (see
+/// [`TimingPlan::warmup_seconds`]), then timed calls each after
 /// `flush(i)`, until the plan is satisfied. The budget counts the whole wall time of the
-/// timed phase, flushes included. `call(i)` returns the elapsed time it measured, or an
-/// error that stops the series.
+/// timed phase, flushes included. `call(i, timed)` makes call `i` (a warm-up call when
+/// `timed` is false) and returns the elapsed time it measured, or an error that stops
+/// the series.
 pub fn run_plan<E>(
     plan: &TimingPlan,
     mut flush: impl FnMut(usize),
-    mut call: impl FnMut(usize) -> Result<Duration, E>,
+    mut call: impl FnMut(usize, bool) -> Result<Duration, E>,
 ) -> Result<Vec<f64>, E> {
-    for i in 0..plan.warmup {
-        call(i)?;
+    let warmup_start = Instant::now();
+    let mut warmups = 0;
+    while warmups < plan.warmup
+        && (warmups == 0
+            || plan
+                .warmup_seconds
+                .is_none_or(|cap| warmup_start.elapsed().as_secs_f64() < cap))
+    {
+        call(warmups, false)?;
+        warmups += 1;
     }
     let mut seconds = Vec::new();
     let start = Instant::now();
     while plan.wants_more(seconds.len(), start.elapsed()) {
-        let i = plan.warmup + seconds.len();
+        let i = warmups + seconds.len();
         flush(i);
-        let elapsed = call(i)?;
+        let elapsed = call(i, true)?;
         seconds.push(elapsed.as_secs_f64());
     }
     Ok(seconds)
@@ -170,43 +187,59 @@ mod tests {
     fn plan_stops_at_max_calls_or_budget() {
         let plan = TimingPlan {
             warmup: 2,
+            warmup_seconds: None,
             min_calls: 3,
             max_calls: 5,
             budget_seconds: 0.2,
         };
-        let (mut calls, mut flushes) = (0, Vec::new());
+        let (mut calls, mut flushes, mut untimed) = (0, Vec::new(), Vec::new());
         let fast = run_plan::<()>(
             &plan,
             |i| flushes.push(i),
-            |_| {
+            |i, timed| {
                 calls += 1;
+                if !timed {
+                    untimed.push(i);
+                }
                 Ok(Duration::from_millis(1))
             },
         )
         .expect("runs");
         assert_eq!(fast.len(), 5);
         assert_eq!(calls, 7, "warm-up calls are made but not kept");
+        assert_eq!(untimed, vec![0, 1], "the warm-up calls are told apart");
         assert_eq!(
             flushes,
             vec![2, 3, 4, 5, 6],
             "a flush before each timed call only"
         );
+        let capped = TimingPlan {
+            warmup_seconds: Some(0.05),
+            ..plan
+        };
+        let mut slow_calls = 0;
         let slow = run_plan::<()>(
-            &plan,
+            &capped,
             |_| {},
-            |_| {
+            |_, _| {
+                slow_calls += 1;
                 std::thread::sleep(Duration::from_millis(100));
                 Ok(Duration::from_millis(100))
             },
         )
         .expect("runs");
         assert_eq!(slow.len(), 3, "min_calls even past the budget");
+        assert_eq!(
+            slow_calls, 4,
+            "one warm-up call once it took the warm-up's time"
+        );
     }
 
     #[test]
     fn the_budget_counts_flushes_too() {
         let plan = TimingPlan {
             warmup: 0,
+            warmup_seconds: None,
             min_calls: 1,
             max_calls: 1000,
             budget_seconds: 0.05,
@@ -214,7 +247,7 @@ mod tests {
         let calls = run_plan::<()>(
             &plan,
             |_| std::thread::sleep(Duration::from_millis(10)),
-            |_| Ok(Duration::from_micros(1)),
+            |_, _| Ok(Duration::from_micros(1)),
         )
         .expect("runs");
         assert!(

@@ -154,9 +154,12 @@ pub struct EvaluateArgs {
     /// Address-space limit of a worker in MiB (0 for none).
     #[arg(long, default_value_t = 16384)]
     pub memory_limit_mb: u64,
-    /// Untimed warm-up calls.
+    /// Untimed warm-up calls at most...
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
+    /// ...stopping early once the warm-up has taken this many seconds (at least one call)
+    #[arg(long, default_value_t = 0.25)]
+    pub warmup_seconds: f64,
     /// Timed calls always made.
     #[arg(long, default_value_t = 10)]
     pub min_calls: usize,

@@ -75,10 +75,10 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
                     kernel.poison_outputs(sets[i % sets.len()]);
                     kernel.flush_caches(sets[i % sets.len()]);
                 },
-                |i| {
+                |i, timed| {
                     let set = sets[i % sets.len()];
                     let mut kernel = kernel_cell.borrow_mut();
-                    if i < plan.warmup {
+                    if !timed {
                         kernel.poison_outputs(set);
                     }
                     let outcome = kernel.call(set)?;
@@ -86,7 +86,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
                         failed_status = Some(outcome.status);
                         return Err(BackendError::Protocol("kernel failed".into()));
                     }
-                    if i >= plan.warmup {
+                    if timed {
                         timed_sets[set] = true;
                     }
                     Ok::<Duration, BackendError>(outcome.elapsed)

@@ -131,6 +131,7 @@ fn new_config(args: &EvaluateArgs) -> anyhow::Result<RunConfig> {
         samples,
         timing: TimingPlan {
             warmup: args.warmup,
+            warmup_seconds: Some(args.warmup_seconds),
             min_calls: args.min_calls.max(1),
             max_calls: args.max_calls.max(args.min_calls.max(1)),
             budget_seconds: args.timing_budget,

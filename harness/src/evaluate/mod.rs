@@ -215,8 +215,10 @@ pub fn bench_samples(
 ) -> anyhow::Result<(Vec<f64>, Vec<crate::store::SampleRecord>)> {
     let scratch = tempfile::tempdir().context("creating a scratch folder")?;
     let (salt, _) = salt_for_new_run()?;
-    let mut prepared = prepare::PreparedTask::build(task, &salt, scratch.path().join("task"))?;
-    let baseline = baseline::time_reference(task, &prepared.sets, &config.timing)?;
+    let (prepared, mut sets) =
+        prepare::PreparedTask::build(task, &salt, scratch.path().join("task"))?;
+    let baseline = baseline::time_reference(task, &mut sets, &config.timing)?;
+    let mut prepared = prepared.with_sets(sets)?;
     prepared.baseline_median = Some(baseline.median);
     let roofline = backend.roofline();
     let mut seconds = Vec::with_capacity(repeats);

@@ -2,7 +2,7 @@
 //! their references, the baselines' medians, and the input files workers read.
 
 use super::compare::input_digest;
-use super::trials::{TrialSet, trial_sets, write_inputs};
+use super::trials::{TrialSet, fill_references, trial_inputs, write_inputs};
 use kbench_backends::BackendError;
 use kbench_backends::worker::TensorFile;
 use kbench_tasks::{Task, TaskError};
@@ -52,27 +52,40 @@ pub struct PreparedTask {
 }
 
 impl PreparedTask {
-    /// Generates the trial sets of `task` from `salt`, runs the reference on each and
-    /// writes the inputs below `dir`. The baselines are filled in later.
-    pub fn build(task: &'static Task, salt: &str, dir: PathBuf) -> Result<Self, PrepareError> {
-        let sets = trial_sets(task, salt).map_err(|source| PrepareError::Reference {
-            task: task.id(),
-            source,
-        })?;
+    /// Generates the trial inputs of `task` from `salt` and writes them below `dir` for
+    /// the workers. The sets come back apart, without references: the baseline's timed
+    /// calls compute those; [`PreparedTask::with_sets`] completes the task.
+    pub fn build(
+        task: &'static Task,
+        salt: &str,
+        dir: PathBuf,
+    ) -> Result<(Self, Vec<TrialSet>), PrepareError> {
+        let sets = trial_inputs(task, salt);
         let input_files =
             write_inputs(&dir.join("inputs"), &sets).map_err(|source| PrepareError::Inputs {
                 task: task.id(),
                 source,
             })?;
         let input_digests = sets.iter().map(|s| input_digest(&s.inputs)).collect();
-        Ok(PreparedTask {
+        let prepared = PreparedTask {
             task,
-            sets: std::sync::Arc::new(sets),
+            sets: std::sync::Arc::new(Vec::new()),
             input_files,
             input_digests,
             dir,
             baseline_median: None,
             pytorch_median: None,
-        })
+        };
+        Ok((prepared, sets))
+    }
+
+    /// Takes the trial sets back, running the reference on any set that has none yet.
+    pub fn with_sets(mut self, mut sets: Vec<TrialSet>) -> Result<Self, PrepareError> {
+        fill_references(self.task, &mut sets).map_err(|source| PrepareError::Reference {
+            task: self.task.id(),
+            source,
+        })?;
+        self.sets = std::sync::Arc::new(sets);
+        Ok(self)
     }
 }

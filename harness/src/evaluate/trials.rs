@@ -28,20 +28,28 @@ pub fn trial_seed(salt: &str, task_id: &str, trial: usize) -> u64 {
 pub struct TrialSet {
     /// Inputs then parameters.
     pub inputs: Vec<HostTensor>,
-    /// Reference outputs.
+    /// Reference outputs; empty until computed (the baseline's timed calls compute
+    /// them as they go, see [`super::baseline::time_reference`]).
     pub reference: Vec<HostTensor>,
 }
 
-/// Generates the trial sets of `task` and runs the reference on each.
-pub fn trial_sets(task: &Task, salt: &str) -> Result<Vec<TrialSet>, kbench_tasks::TaskError> {
+/// Generates the trial inputs of `task` from the run's salt, references not yet run.
+pub fn trial_inputs(task: &Task, salt: &str) -> Vec<TrialSet> {
     let id = task.id();
     (0..TRIALS)
-        .map(|trial| {
-            let inputs = task.generate(trial_seed(salt, &id, trial));
-            let reference = task.run_reference(&inputs)?;
-            Ok(TrialSet { inputs, reference })
+        .map(|trial| TrialSet {
+            inputs: task.generate(trial_seed(salt, &id, trial)),
+            reference: Vec::new(),
         })
         .collect()
+}
+
+/// Runs the reference on every set that has no reference outputs yet.
+pub fn fill_references(task: &Task, sets: &mut [TrialSet]) -> Result<(), kbench_tasks::TaskError> {
+    for set in sets.iter_mut().filter(|s| s.reference.is_empty()) {
+        set.reference = task.run_reference(&set.inputs)?;
+    }
+    Ok(())
 }
 
 /// Writes every set's inputs as raw files in `dir`, returning absolute descriptions.
