@@ -4,13 +4,14 @@
 //! sample's model request right away (at most the model's concurrency are in flight).
 //! A sample whose answer holds code takes its task's *window* (at most `2 * jobs + 2`
 //! tasks hold their trial sets in memory at a time), the first one preparing the task
-//! (references, baselines); then it is compiled, checked and timed, turn after turn.
+//! (inputs, baselines, whose calls give the references); then it is compiled, checked
+//! and timed, turn after turn.
 //! A task whose answers hold no code (a failed model, a refusal) is never prepared.
 //!
-//! A [`Gate`] of `jobs` slots stands for the machine's cores. Computing references,
-//! compiling and checking correctness take a slot each; timing a kernel or a baseline
-//! takes the whole machine, so nothing else runs while anything is timed (see `gate`
-//! for the order). Model requests take no slot: they wait on the network.
+//! A [`Gate`] of `jobs` slots stands for the machine's cores. Generating inputs,
+//! compiling, checking correctness and comparing take a slot each; timing a kernel or
+//! a baseline takes the whole machine, so nothing else runs while anything is timed
+//! (see `gate` for the order). Model requests take no slot: they wait on the network.
 //!
 //! Results do not depend on the order in which things finish: trial inputs come from
 //! the run's salt and the task, and each turn is stored in one transaction under its
