@@ -263,6 +263,54 @@ mod tests {
     }
 
     #[test]
+    fn file_mappings_share_outputs_and_keep_inputs_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.bin");
+        std::fs::write(&input, [7u8; 4096]).expect("write");
+        let mut mapped = AlignedBuffer::map_file(&input, 4096).expect("maps");
+        assert_eq!(mapped.as_mut_ptr() as usize % 64, 0);
+        mapped.bytes_mut()[0] = 1;
+        assert_eq!(
+            std::fs::read(&input).expect("read")[0],
+            7,
+            "a write to a mapped input stays in the process"
+        );
+        assert!(
+            AlignedBuffer::map_file(&input, 4095).is_err(),
+            "size is checked"
+        );
+
+        let output = dir.path().join("out.bin");
+        let mut shared = AlignedBuffer::create_shared_file(&output, 8).expect("creates");
+        poison(&mut shared, DType::F32);
+        let on_disk = std::fs::read(&output).expect("read");
+        assert_eq!(
+            on_disk,
+            shared.bytes(),
+            "the file holds what the buffer holds"
+        );
+        assert!(
+            AlignedBuffer::create_shared_file(&output, 8).is_err(),
+            "an existing file is never reused"
+        );
+
+        let link = dir.path().join("link.bin");
+        std::os::unix::fs::symlink(&input, &link).expect("symlink");
+        assert!(
+            AlignedBuffer::map_file(&link, 4096).is_err(),
+            "links are refused"
+        );
+        let fifo = dir.path().join("fifo.bin");
+        let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        assert!(
+            AlignedBuffer::map_file(&fifo, 4096).is_err(),
+            "a pipe is refused without blocking"
+        );
+    }
+
+    #[test]
     fn large_buffers_are_mapped_zeroed_and_poisoned_everywhere() {
         for len in [MAP_THRESHOLD + 100, 1000] {
             let mut b = AlignedBuffer::zeroed(len);

@@ -372,3 +372,16 @@ pub fn evaluate_sequentially(
     }
     Ok(rec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_name;
+
+    #[test]
+    fn reported_output_files_stay_in_the_job_folder() {
+        assert!(is_plain_name("out_s0_0.bin"));
+        for bad in ["", ".", "..", "/etc/passwd", "../inputs/in_s0_0.bin", "a/b"] {
+            assert!(!is_plain_name(bad), "{bad}");
+        }
+    }
+}
