@@ -180,6 +180,9 @@ pub trait Backend: Send + Sync {
     /// A fault label for a non-zero status that the backend itself produces (e.g. an
     /// exception guard's codes); `None` for a status the kernel returned.
     fn status_fault(&self, status: i32) -> Option<&'static str>;
+    /// Files and folders a worker must reach besides its job's (a GPU's device files);
+    /// everything else is outside its sandbox.
+    fn device_files(&self) -> &'static [&'static str];
     /// Loads an artifact. Only a worker process calls this: loading runs untrusted code.
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError>;
 }

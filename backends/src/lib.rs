@@ -13,6 +13,7 @@
 
 pub mod abi;
 pub mod backend;
+pub mod build_sandbox;
 mod cpu;
 pub mod roofline;
 pub mod timing;

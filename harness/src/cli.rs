@@ -54,6 +54,18 @@ pub enum Command {
         /// The job folder.
         dir: PathBuf,
     },
+    /// Internal: run a compiler confined to its build folder (started by backends).
+    #[command(name = "__build", hide = true)]
+    Build {
+        /// The build folder.
+        dir: PathBuf,
+        /// A toolchain folder the compiler may read.
+        #[arg(long = "read")]
+        read: Vec<PathBuf>,
+        /// The compiler and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<std::ffi::OsString>,
+    },
 }
 
 /// `kbench bench` options.

@@ -118,6 +118,8 @@ mod tests {
             has_pytorch_baseline: false,
             network_isolated: None,
             filesystem_confined: None,
+            reads_confined: None,
+            signals_confined: None,
             faster_than_roofline: Some(false),
         }
     }

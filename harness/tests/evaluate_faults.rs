@@ -59,6 +59,21 @@ fn answers() -> Vec<(&'static str, String)> {
             elementwise_answer("(void)x; (void)y; (void)n; throw std::runtime_error(\"boom\");"),
         ),
         (
+            "compile_bomb",
+            elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = x[i];").replace(
+                "#include <cmath>",
+                "#include <cmath>\n#include \"/dev/zero\"",
+            ),
+        ),
+        (
+            "compile_bomb_memory",
+            elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = x[i];").replace(
+                "#include <cmath>",
+                "#include <cmath>\n#define A(x) x x x x x x x x x x x x x x x x\n\
+                 #define B(x) A(A(A(A(x))))\n#define C(x) B(B(x))\nint bomb[] = { C(1+) 0 };",
+            ),
+        ),
+        (
             "no_entry_point",
             "```cpp\nint helper(int a) { return a + 1; }\n```\n".to_string(),
         ),
@@ -117,7 +132,9 @@ fn each_fault_is_caught_and_stored() {
             "no_code" => ("no_code", None, false),
             "status" => ("fault", Some("kernel_status_7"), true),
             "exception" => ("fault", Some("exception"), true),
-            "no_entry_point" => ("compile_error", None, false),
+            "no_entry_point" | "compile_bomb" | "compile_bomb_memory" => {
+                ("compile_error", None, false)
+            }
             _ => ("correct", None, true),
         }
     };
@@ -141,6 +158,16 @@ fn each_fault_is_caught_and_stored() {
         detail("no_entry_point").contains("kb_forward"),
         "{}",
         detail("no_entry_point")
+    );
+    let bomb = detail("compile_bomb");
+    assert!(
+        bomb.contains("/dev/zero") || bomb.contains("memory limit"),
+        "the compile bomb's reason: {bomb}"
+    );
+    let memory_bomb = detail("compile_bomb_memory");
+    assert!(
+        memory_bomb.contains("memory limit"),
+        "the memory bomb's reason: {memory_bomb}"
     );
     let correct = &rows[cases.len() - 1];
     assert!(correct.speedup.is_some_and(|s| s > 0.0), "{correct:?}");

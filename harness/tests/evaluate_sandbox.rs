@@ -49,3 +49,57 @@ fn kernels_cannot_write_outside_or_connect() {
         _ => println!("SKIPPED (network): no private network namespace for the worker here"),
     }
 }
+
+/// A kernel that tries to kill the harness, read its environment and command line
+/// through `/proc`, and read the store: every attempt must fail (the kernel then
+/// computes relu correctly, so `correct` means nothing got through), and the run must
+/// finish. Run only where a harmless probe shows that the machine offers the
+/// protections (Landlock with signal scoping): elsewhere the kill would succeed.
+#[test]
+fn kernels_cannot_kill_or_read_the_harness() {
+    let probe = tempfile::tempdir().expect("tempdir");
+    let (probe_db, _) = evaluate_in(probe.path(), &["--tasks", "activation/relu"]);
+    let probed = &samples(&probe_db, 1)[0];
+    if probed.signals_confined != Some(true) || probed.reads_confined != Some(true) {
+        println!(
+            "SKIPPED: Landlock here confines signals: {:?}, reads: {:?} (signal scoping \
+             needs Linux 6.12 with Landlock enabled)",
+            probed.signals_confined, probed.reads_confined
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("kb.sqlite");
+    let body = format!(
+        "int leaked = 0;\n\
+         kill(getppid(), SIGKILL);\n\
+         char path[64]; std::snprintf(path, sizeof path, \"/proc/%d/environ\", (int)getppid());\n\
+         int fd = open(path, O_RDONLY); if (fd >= 0) {{ char b[16]; if (read(fd, b, 16) > 0) leaked = 1; close(fd); }}\n\
+         std::snprintf(path, sizeof path, \"/proc/%d/cmdline\", (int)getppid());\n\
+         fd = open(path, O_RDONLY); if (fd >= 0) {{ char b[16]; if (read(fd, b, 16) > 0) leaked = 1; close(fd); }}\n\
+         fd = open(\"{}\", O_RDONLY); if (fd >= 0) {{ leaked = 1; close(fd); }}\n\
+         for (int64_t i = 0; i < n; ++i) y[i] = leaked ? 42.0f : (x[i] > 0 ? x[i] : 0);",
+        db.display()
+    );
+    let answer = elementwise_answer(&body).replace(
+        "#include <cmath>",
+        "#include <cmath>\n#include <csignal>\n#include <cstdio>\n#include <fcntl.h>\n\
+         #include <unistd.h>",
+    );
+    let replay = dir.path().join("answers");
+    write_answer(&replay, "activation/relu", None, &answer);
+    let model = format!("replay:{}", replay.display());
+    let (db, _) = evaluate_in(
+        dir.path(),
+        &["--model", &model, "--tasks", "activation/relu"],
+    );
+    let rows = samples(&db, 1);
+    let row = &rows[0];
+    assert_eq!(row.signals_confined, Some(true));
+    assert_eq!(row.reads_confined, Some(true));
+    assert_eq!(
+        row.outcome.as_str(),
+        "correct",
+        "something got through: {row:?}"
+    );
+}

@@ -4,6 +4,7 @@
 use super::FLAGS;
 use crate::ABI_HEADER;
 use crate::backend::{BackendError, Compiled};
+use crate::build_sandbox::{build_command, limit_reason, toolchain_prefix};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,8 +83,9 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         .try_clone()
         .map_err(BackendError::io("creating the log"))?;
     let start = Instant::now();
-    let mut child = Command::new(compiler)
-        .args(FLAGS)
+    let toolchain: Vec<_> = toolchain_prefix(compiler).into_iter().collect();
+    let mut cmd = build_command(compiler, work.path(), &toolchain);
+    cmd.args(FLAGS)
         .arg("-I")
         .arg(work.path())
         .arg(work.path().join("kernel.cpp"))
@@ -93,12 +95,11 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
         .current_dir(work.path())
         .stdin(Stdio::null())
         .stdout(sink)
-        .stderr(sink2)
-        .spawn()
-        .map_err(|e| BackendError::Toolchain {
-            compiler: compiler.to_string(),
-            reason: e.to_string(),
-        })?;
+        .stderr(sink2);
+    let mut child = cmd.spawn().map_err(|e| BackendError::Toolchain {
+        compiler: compiler.to_string(),
+        reason: e.to_string(),
+    })?;
     let status = loop {
         if let Some(status) = child
             .try_wait()
@@ -107,7 +108,9 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
             break Some(status);
         }
         if start.elapsed() > COMPILE_TIMEOUT {
-            let _ = child.kill();
+            // The whole group: the driver and the compiler passes it started.
+            // SAFETY: kill has no memory effects; the group is the compiler's own.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             let _ = child.wait();
             break None;
         }
@@ -121,7 +124,11 @@ pub fn compile(compiler: &str, source: &str, cache_dir: &Path) -> Result<Compile
             "\nerror: compilation timed out after {} s\n",
             COMPILE_TIMEOUT.as_secs()
         )),
-        Some(s) if !ok && log.trim().is_empty() => log = format!("compiler exited with {s}"),
+        Some(s) if !ok => match limit_reason(s, &log) {
+            Some(reason) => log = format!("{reason}\n{log}"),
+            None if log.trim().is_empty() => log = format!("compiler exited with {s}"),
+            None => {}
+        },
         Some(_) => {}
     }
     std::fs::write(work.path().join("compile.log"), &log)

@@ -90,6 +90,10 @@ impl Backend for CpuBackend {
         }
     }
 
+    fn device_files(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError> {
         Ok(Box::new(kernel::CpuKernel::load(artifact)?))
     }

@@ -3,11 +3,12 @@
 //! code, so nothing here is trusted by the parent beyond what it re-checks.
 
 use super::protocol::{
-    JOB_FILE, Job, REPORT_FILE, Report, TensorFile, TimingReport, TrialReport, net_namespace,
+    JOB_FILE, Job, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport, TrialReport,
+    WorkerSetup, net_namespace,
 };
 use crate::backend::{BackendError, LoadedKernel, SetId};
 use crate::timing::run_plan;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The output files of `set`, as the worker names them.
@@ -33,14 +34,70 @@ fn publish(
     Ok(output_files(job, set).into_iter().map(|f| f.file).collect())
 }
 
+/// Applies the parent's [`WorkerSetup`] to this process: die with the parent, no core
+/// files, the memory limit, a network namespace of its own. Called first, while the
+/// process has one thread (a namespace can only be entered then).
+fn set_up() -> Result<(), BackendError> {
+    let text = std::env::var(SETUP_ENV)
+        .map_err(|_| BackendError::Protocol(format!("{SETUP_ENV} is not set")))?;
+    let setup: WorkerSetup = serde_json::from_str(&text)
+        .map_err(|e| BackendError::Protocol(format!("{SETUP_ENV}: {e}")))?;
+    let fail =
+        |what: &str| BackendError::Protocol(format!("{what}: {}", std::io::Error::last_os_error()));
+    // SAFETY: plain system calls on this process with valid arguments.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return Err(fail("PR_SET_PDEATHSIG"));
+        }
+        // The parent may have died before the line above: then nobody would kill us.
+        if libc::getppid() as u32 != setup.parent_pid {
+            return Err(BackendError::Protocol("the harness is gone".into()));
+        }
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+        if let Some(bytes) = setup.memory_bytes {
+            let lim = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(fail("RLIMIT_AS"));
+            }
+        }
+        if setup.isolate_network && libc::unshare(libc::CLONE_NEWNET) != 0 {
+            // Not root: a user namespace may still allow a private network namespace.
+            libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
+        }
+    }
+    Ok(())
+}
+
 /// Runs the job in `dir`; the report is written last, atomically.
 pub fn run(dir: &Path) -> Result<(), BackendError> {
+    set_up()?;
     let job: Job = serde_json::from_slice(
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
     )
     .map_err(|e| BackendError::Protocol(format!("job.json: {e}")))?;
-    let filesystem_confined = super::sandbox::confine_writes(dir);
     let backend = crate::backend_by_name(&job.backend)?;
+    let network_isolated = match (&job.parent_net_namespace, net_namespace()) {
+        (Some(parent), Some(own)) => *parent != own,
+        _ => false,
+    };
+    let mut readable: Vec<PathBuf> = backend.device_files().iter().map(PathBuf::from).collect();
+    readable.push(job.artifact.clone());
+    readable.extend(
+        job.sets
+            .iter()
+            .flatten()
+            .filter_map(|t| dir.join(&t.file).parent().map(Path::to_path_buf)),
+    );
+    readable.sort();
+    readable.dedup();
+    let confinement = super::sandbox::confine(dir, &readable);
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
     for (s, files) in job.sets.iter().enumerate() {
@@ -114,15 +171,13 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         _ => None,
     };
 
-    let network_isolated = match (&job.parent_net_namespace, net_namespace()) {
-        (Some(parent), Some(own)) => *parent != own,
-        _ => false,
-    };
     let report = Report {
         trials,
         timing,
         network_isolated,
-        filesystem_confined,
+        filesystem_confined: confinement.writes,
+        reads_confined: confinement.reads,
+        signals_confined: confinement.signals,
     };
     let tmp = dir.join(".report.json.tmp");
     std::fs::write(

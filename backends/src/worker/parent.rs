@@ -1,7 +1,7 @@
 //! The parent's side: start a worker under limits, enforce the wall-clock limit, kill
 //! its whole process group, and say how it ended.
 
-use super::protocol::{REPORT_FILE, Report};
+use super::protocol::{REPORT_FILE, Report, SETUP_ENV, WorkerSetup};
 use crate::backend::BackendError;
 use serde::{Deserialize, Serialize};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -144,34 +144,18 @@ pub fn run_job(
             cmd.env(key, v);
         }
     }
-    let memory = limits.memory_bytes;
-    let isolate = limits.isolate_network;
-    // SAFETY: only async-signal-safe calls (prctl, setrlimit, unshare) between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Die with the parent, whatever kills it.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            let no_core = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            if let Some(bytes) = memory {
-                let lim = libc::rlimit {
-                    rlim_cur: bytes as libc::rlim_t,
-                    rlim_max: bytes as libc::rlim_t,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            if isolate && libc::unshare(libc::CLONE_NEWNET) != 0 {
-                // Not root: a user namespace may still allow a private network namespace.
-                libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
-            }
-            Ok(())
-        });
-    }
+    // The worker limits itself before it loads any kernel (see `child::set_up`): with
+    // no closure to run between fork and exec, the standard library starts it with
+    // posix_spawn, which copies none of the parent's (large) page tables.
+    let setup = WorkerSetup {
+        parent_pid: std::process::id(),
+        memory_bytes: limits.memory_bytes,
+        isolate_network: limits.isolate_network,
+    };
+    cmd.env(
+        SETUP_ENV,
+        serde_json::to_string(&setup).map_err(|e| BackendError::Protocol(e.to_string()))?,
+    );
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(BackendError::io(format!(
         "starting the worker {}",

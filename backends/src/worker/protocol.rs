@@ -12,6 +12,20 @@ use kbench_tasks::{DType, HostTensor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// Environment variable carrying the worker's [`WorkerSetup`].
+pub const SETUP_ENV: &str = "KBENCH_WORKER_SETUP";
+
+/// What a worker applies to itself first, before it loads a kernel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct WorkerSetup {
+    /// The harness process: the worker dies with it.
+    pub parent_pid: u32,
+    /// Address-space limit in bytes (`RLIMIT_AS`).
+    pub memory_bytes: Option<u64>,
+    /// Move to a network namespace of its own.
+    pub isolate_network: bool,
+}
+
 /// File name of the job description.
 pub const JOB_FILE: &str = "job.json";
 /// File name of the worker's report.
@@ -99,6 +113,12 @@ pub struct Report {
     pub network_isolated: bool,
     /// Whether the worker could write only below its job folder (Landlock).
     pub filesystem_confined: bool,
+    /// Whether the worker could read only its job's files and the system libraries
+    /// (Landlock): not the store, not the harness's `/proc` entry.
+    pub reads_confined: bool,
+    /// Whether the worker could signal, trace or reach by abstract socket only processes
+    /// of its own sandbox (Landlock scopes): it cannot kill or inspect the harness.
+    pub signals_confined: bool,
 }
 
 /// The network namespace of this process, as the `/proc/self/ns/net` link target.

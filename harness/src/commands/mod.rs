@@ -9,6 +9,10 @@ use crate::cli::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Builds start through this binary's `__build`, without forking the harness.
+    if let Ok(exe) = std::env::current_exe() {
+        kbench_backends::build_sandbox::use_helper(exe);
+    }
     match cli.command {
         Command::Tasks(cmd) => tasks::run(cmd),
         Command::Evaluate(args) => runtime()?.block_on(evaluate::run(*args)),
@@ -26,7 +30,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker { dir } => Ok(kbench_backends::worker::child::run(&dir)?),
+        Command::Build { dir, read, command } => build(&dir, &read, &command),
     }
+}
+
+/// The `__build` helper: confines itself, then becomes the compiler.
+fn build(
+    dir: &std::path::Path,
+    read: &[std::path::PathBuf],
+    command: &[std::ffi::OsString],
+) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    kbench_backends::build_sandbox::confine_self(dir, read)?;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| anyhow::anyhow!("__build needs a compiler to run"))?;
+    let err = std::process::Command::new(program).args(args).exec();
+    Err(anyhow::anyhow!(
+        "running {}: {err}",
+        program.to_string_lossy()
+    ))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

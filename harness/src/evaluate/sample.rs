@@ -77,6 +77,8 @@ pub fn new_record(
         faster_than_roofline: None,
         network_isolated: None,
         filesystem_confined: None,
+        reads_confined: None,
+        signals_confined: None,
         worker_seconds: None,
         timing_seconds: None,
         trials: Vec::new(),
@@ -242,6 +244,8 @@ pub fn check(
     };
     rec.network_isolated = Some(report.network_isolated);
     rec.filesystem_confined = Some(report.filesystem_confined);
+    rec.reads_confined = Some(report.reads_confined);
+    rec.signals_confined = Some(report.signals_confined);
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
         let comparisons = compare_files(task, i, job.dir.path(), &trial.outputs);

@@ -156,6 +156,10 @@ pub struct SampleRecord {
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.
     pub filesystem_confined: Option<bool>,
+    /// The worker could read only its job's files and the system libraries.
+    pub reads_confined: Option<bool>,
+    /// The worker could signal or trace only processes of its own sandbox.
+    pub signals_confined: Option<bool>,
     /// Wall-clock seconds of the correctness worker.
     pub worker_seconds: Option<f64>,
     /// Wall-clock seconds of the timing worker.
@@ -197,6 +201,10 @@ pub struct SampleRow {
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.
     pub filesystem_confined: Option<bool>,
+    /// The worker could read only its job's files and the system libraries.
+    pub reads_confined: Option<bool>,
+    /// The worker could signal or trace only processes of its own sandbox.
+    pub signals_confined: Option<bool>,
 }
 
 /// The last turn of a sample, as the repair loop needs it.
