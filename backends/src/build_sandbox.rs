@@ -22,14 +22,12 @@ pub const BUILD_FILE_BYTES: u64 = 512 << 20;
 /// Files a compiler may hold open.
 pub const BUILD_OPEN_FILES: u64 = 256;
 
-/// System locations a build may read besides its toolchain and its folder (not
-/// `/proc/self`: the rules are made in the parent, where it would name the parent).
-const SYSTEM_READABLE: &[&str] = &[
-    "/usr",
-    "/lib",
-    "/lib64",
-    "/lib32",
-    "/etc/ld.so.cache",
+/// The system's programs, libraries and headers, readable by every confined process.
+pub const SYSTEM_LIBRARIES: &[&str] = &["/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache"];
+
+/// Further locations a build may read besides its toolchain and its folder (not
+/// `/proc/self`: the rules may be made in the parent, where it would name the parent).
+const BUILD_READABLE: &[&str] = &[
     "/etc/alternatives",
     "/proc/cpuinfo",
     "/sys/devices/system/cpu",
@@ -146,7 +144,11 @@ fn restrict_to(ruleset: std::os::fd::RawFd) -> std::io::Result<()> {
 
 fn build_ruleset(build_dir: &Path, toolchain: &[PathBuf]) -> Option<OwnedFd> {
     let abi = ABI::V3;
-    let mut readable: Vec<PathBuf> = SYSTEM_READABLE.iter().map(PathBuf::from).collect();
+    let mut readable: Vec<PathBuf> = SYSTEM_LIBRARIES
+        .iter()
+        .chain(BUILD_READABLE)
+        .map(PathBuf::from)
+        .collect();
     readable.extend(toolchain.iter().cloned());
     readable.retain(|p| p.exists());
     let created = Ruleset::default()

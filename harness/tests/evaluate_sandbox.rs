@@ -4,8 +4,19 @@
 mod common;
 
 use common::{elementwise_answer, evaluate_in, samples, write_answer};
+use kbench::store::SampleRow;
 use std::io::ErrorKind;
 use std::net::TcpListener;
+use std::path::Path;
+
+/// Evaluates `answer` for relu with the fast settings in `dir`; its one stored sample.
+fn evaluate_relu(dir: &Path, answer: &str) -> SampleRow {
+    let replay = dir.join("answers");
+    write_answer(&replay, "activation/relu", None, answer);
+    let model = format!("replay:{}", replay.display());
+    let (db, _) = evaluate_in(dir, &["--model", &model, "--tasks", "activation/relu"]);
+    samples(&db, 1).remove(0)
+}
 
 #[test]
 fn kernels_cannot_write_outside_or_connect() {
@@ -27,21 +38,14 @@ fn kernels_cannot_write_outside_or_connect() {
         "#include <cmath>\n#include <cstdio>\n#include <arpa/inet.h>\n#include <netinet/in.h>\n\
          #include <sys/socket.h>\n#include <unistd.h>",
     );
-    let replay = dir.path().join("answers");
-    write_answer(&replay, "activation/relu", None, &answer);
-    let model = format!("replay:{}", replay.display());
-    let (db, _) = evaluate_in(
-        dir.path(),
-        &["--model", &model, "--tasks", "activation/relu"],
-    );
-    let rows = samples(&db, 1);
-    assert_eq!(rows[0].outcome.as_str(), "correct", "{:?}", rows[0]);
+    let row = evaluate_relu(dir.path(), &answer);
+    assert_eq!(row.outcome.as_str(), "correct", "{row:?}");
 
-    match rows[0].filesystem_confined {
+    match row.filesystem_confined {
         Some(true) => assert!(!escape.exists(), "the kernel wrote outside its job folder"),
         _ => println!("SKIPPED (file system): Landlock is not available on this kernel"),
     }
-    match rows[0].network_isolated {
+    match row.network_isolated {
         Some(true) => match listener.accept() {
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             other => panic!("the kernel reached the network: {other:?}"),
@@ -86,15 +90,7 @@ fn kernels_cannot_kill_or_read_the_harness() {
         "#include <cmath>\n#include <csignal>\n#include <cstdio>\n#include <fcntl.h>\n\
          #include <unistd.h>",
     );
-    let replay = dir.path().join("answers");
-    write_answer(&replay, "activation/relu", None, &answer);
-    let model = format!("replay:{}", replay.display());
-    let (db, _) = evaluate_in(
-        dir.path(),
-        &["--model", &model, "--tasks", "activation/relu"],
-    );
-    let rows = samples(&db, 1);
-    let row = &rows[0];
+    let row = evaluate_relu(dir.path(), &answer);
     assert_eq!(row.signals_confined, Some(true));
     assert_eq!(row.reads_confined, Some(true));
     assert_eq!(

@@ -11,14 +11,10 @@ use landlock::{
 };
 use std::path::{Path, PathBuf};
 
-/// System locations a worker may read: the dynamic loader's cache and libraries, the
-/// processor description OpenMP reads, its own `/proc` entry, and the harmless devices.
-const SYSTEM_READABLE: &[&str] = &[
-    "/usr",
-    "/lib",
-    "/lib64",
-    "/lib32",
-    "/etc/ld.so.cache",
+/// Locations a worker may read besides the system libraries: the loader's
+/// configuration, the processor description OpenMP reads, its own `/proc` entry, and
+/// the harmless devices.
+const WORKER_READABLE: &[&str] = &[
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
     "/sys/devices/system/cpu",
@@ -51,7 +47,11 @@ pub fn confine(job_dir: &Path, readable: &[PathBuf]) -> Confinement {
     let existing = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
         paths.into_iter().filter(|p| p.exists()).collect()
     };
-    let mut read_paths: Vec<PathBuf> = SYSTEM_READABLE.iter().map(PathBuf::from).collect();
+    let mut read_paths: Vec<PathBuf> = crate::build_sandbox::SYSTEM_LIBRARIES
+        .iter()
+        .chain(WORKER_READABLE)
+        .map(PathBuf::from)
+        .collect();
     read_paths.extend(readable.iter().cloned());
     if let Some(dirs) = std::env::var_os("LD_LIBRARY_PATH") {
         read_paths.extend(std::env::split_paths(&dirs).filter(|p| p.is_absolute()));
