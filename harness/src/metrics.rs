@@ -17,9 +17,10 @@ pub struct SummaryRow {
     pub compile_rate: f64,
     /// Share that passed every check.
     pub correct_rate: f64,
-    /// Share correct and faster than the baseline (failures count against).
+    /// Share correct, unflagged and faster than the baseline (failures count against).
     pub fast_1: f64,
-    /// Geometric mean of the speedups (over the Rust reference) of the correct samples.
+    /// Geometric mean of the speedups (over the Rust reference) of the correct, unflagged
+    /// samples.
     pub geomean_speedup: Option<f64>,
     /// Share correct and faster than PyTorch eager, among samples whose task has that
     /// baseline (failures count against).
@@ -30,10 +31,17 @@ pub struct SummaryRow {
     pub roofline_flags: usize,
 }
 
+/// Whether a sample's speedups may be counted: it is correct and not flagged. A kernel
+/// faster than the roofline allows (a constant output, a cache, a patched clock) never
+/// contributes a speedup to any summary; it is counted in `roofline_flags` instead.
+fn speedup_counts(s: &SampleRow) -> bool {
+    s.correct && s.faster_than_roofline != Some(true)
+}
+
 fn correct_speedups(samples: &[&SampleRow], pick: impl Fn(&SampleRow) -> Option<f64>) -> Vec<f64> {
     samples
         .iter()
-        .filter(|s| s.correct)
+        .filter(|s| speedup_counts(s))
         .filter_map(|s| pick(s))
         .filter(|s| *s > 0.0)
         .collect()
@@ -55,12 +63,12 @@ fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
         samples: samples.len(),
         compile_rate: count(&|s| s.compiled) as f64 / n,
         correct_rate: count(&|s| s.correct) as f64 / n,
-        fast_1: count(&|s| s.correct && is_faster(s.speedup)) as f64 / n,
+        fast_1: count(&|s| speedup_counts(s) && is_faster(s.speedup)) as f64 / n,
         geomean_speedup: geomean(&speedups),
         fast_1_pytorch: (!with_torch.is_empty()).then(|| {
             with_torch
                 .iter()
-                .filter(|s| s.correct && is_faster(s.speedup_pytorch))
+                .filter(|s| speedup_counts(s) && is_faster(s.speedup_pytorch))
                 .count() as f64
                 / with_torch.len() as f64
         }),
@@ -143,5 +151,17 @@ mod tests {
         assert!((all.compile_rate - 0.75).abs() < 1e-12);
         assert!(rows[1].geomean_speedup.is_none());
         assert!(a.fast_1_pytorch.is_none(), "no task had a PyTorch baseline");
+    }
+
+    #[test]
+    fn a_flagged_sample_never_counts_as_fast() {
+        let mut constant = sample("loss/mse", true, true, Some(500.0));
+        constant.faster_than_roofline = Some(true);
+        let rows = summarize(&[constant, sample("loss/mse", true, true, Some(0.5))]);
+        let all = rows.last().expect("all row");
+        assert_eq!(all.fast_1, 0.0);
+        assert!((all.geomean_speedup.expect("one unflagged") - 0.5).abs() < 1e-12);
+        assert_eq!(all.roofline_flags, 1);
+        assert_eq!(all.correct_rate, 1.0, "still correct, just not fast");
     }
 }
