@@ -62,7 +62,11 @@ fn kernels_cannot_write_outside_or_connect() {
 #[test]
 fn kernels_cannot_kill_or_read_the_harness() {
     let probe = tempfile::tempdir().expect("tempdir");
-    let (probe_db, _) = evaluate_in(probe.path(), &["--tasks", "activation/relu"]);
+    let (probe_db, summary) = evaluate_in(probe.path(), &["--tasks", "activation/relu"]);
+    assert!(
+        summary.contains("sandbox") && summary.contains("of 1 workers"),
+        "the summary says which protections held: {summary}"
+    );
     let probed = &samples(&probe_db, 1)[0];
     if probed.signals_confined != Some(true) || probed.reads_confined != Some(true) {
         println!(

@@ -26,7 +26,7 @@ use super::{RunConfig, definition_hash, is_final, select_tasks, turn_row};
 use crate::metrics::{at_turn, summarize};
 use crate::models::{Answer, AnswerRequest, Model, ModelError};
 use crate::outcome::Outcome;
-use crate::progress::{Event, EventSender, Phases, RunFinished, SampleFinished};
+use crate::progress::{Event, EventSender, Phases, RunFinished, SampleFinished, SandboxTally};
 use crate::store::{BaselineRow, SampleRecord, Store, TurnRow};
 use kbench_backends::{Backend, Roofline};
 use kbench_tasks::Task;
@@ -695,6 +695,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
             .filter(|s| s.outcome == Outcome::ModelError)
             .count(),
         samples: last.len(),
+        sandbox: SandboxTally::of(&last),
         phases,
     };
     engine.emit(Event::RunFinished(Box::new(finished.clone())));

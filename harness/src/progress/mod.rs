@@ -122,6 +122,38 @@ pub struct RunFinished {
     pub samples: usize,
     /// Where this execution spent its time.
     pub phases: Phases,
+    /// Which protections of the worker's sandbox held, over the samples checked.
+    pub sandbox: SandboxTally,
+}
+
+/// How many of the samples that ran in a worker had each protection of the sandbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SandboxTally {
+    /// Samples whose kernel ran in a worker.
+    pub workers: usize,
+    /// Without network.
+    pub network_isolated: usize,
+    /// Writing only to the job folder.
+    pub writes_confined: usize,
+    /// Reading only the job's files and the system libraries.
+    pub reads_confined: usize,
+    /// Unable to signal or trace the harness.
+    pub signals_confined: usize,
+}
+
+impl SandboxTally {
+    /// Counts the protections recorded in `samples`.
+    pub fn of(samples: &[crate::store::SampleRow]) -> Self {
+        let mut t = SandboxTally::default();
+        for s in samples.iter().filter(|s| s.network_isolated.is_some()) {
+            t.workers += 1;
+            t.network_isolated += usize::from(s.network_isolated == Some(true));
+            t.writes_confined += usize::from(s.filesystem_confined == Some(true));
+            t.reads_confined += usize::from(s.reads_confined == Some(true));
+            t.signals_confined += usize::from(s.signals_confined == Some(true));
+        }
+        t
+    }
 }
 
 /// Renders events.

@@ -100,6 +100,31 @@ pub fn render(f: &RunFinished) -> String {
             f.model_failures, f.samples
         ));
     }
+    let b = &f.sandbox;
+    if b.workers > 0 {
+        let all_held = [
+            b.network_isolated,
+            b.writes_confined,
+            b.reads_confined,
+            b.signals_confined,
+        ]
+        .iter()
+        .all(|&n| n == b.workers);
+        text.push_str(&format!(
+            "sandbox{}: of {} workers, {} without network, {} writing only their job folder, \
+             {} reading only their job's files, {} unable to signal or trace the harness\n",
+            if all_held {
+                ""
+            } else {
+                " (NOT every protection held on this machine)"
+            },
+            b.workers,
+            b.network_isolated,
+            b.writes_confined,
+            b.reads_confined,
+            b.signals_confined
+        ));
+    }
     let p = &f.phases;
     text.push_str(&format!(
         "time: wall {:.1} s; summed over tasks and samples: reference {:.1} s, baselines {:.1} s, \
