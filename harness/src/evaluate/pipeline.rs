@@ -541,6 +541,36 @@ fn scratch_root() -> PathBuf {
     }
 }
 
+/// Scratch folders are named `kbench-run-<pid>-<random>` after the process that made
+/// them.
+const SCRATCH_PREFIX: &str = "kbench-run-";
+
+/// Removes the scratch folders of `kbench` processes that are gone (killed before they
+/// could clean up: `--resume` then finishes their runs; their gigabytes of trial inputs
+/// must not stay in memory).
+fn remove_stale_scratch(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 // `statvfs`'s field types differ between platforms; on some they are already `u64`.
 #[allow(clippy::useless_conversion)]
 fn free_bytes(dir: &Path) -> Option<u64> {
@@ -581,10 +611,12 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
     if tasks.is_empty() {
         return Err(anyhow::anyhow!("no task id contains `{}`", config.tasks).into());
     }
+    let root = scratch_root();
+    remove_stale_scratch(&root);
     let scratch = tempfile::Builder::new()
-        .prefix("kbench-run-")
+        .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
         .disable_cleanup(std::env::var_os(super::KEEP_ENV).is_some())
-        .tempdir_in(scratch_root())
+        .tempdir_in(&root)
         .map_err(|e| anyhow::anyhow!("creating a scratch folder: {e}"))?;
     let done = {
         let mut n = 0;
@@ -711,5 +743,27 @@ impl From<kbench_backends::timing::Stats> for BaselineRow {
             mean_s: s.mean,
             stddev_s: s.stddev,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_scratch_of_dead_processes_is_removed() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dead = root.path().join(format!("{SCRATCH_PREFIX}999999999-abc"));
+        let alive = root
+            .path()
+            .join(format!("{SCRATCH_PREFIX}{}-def", std::process::id()));
+        let other = root.path().join("unrelated");
+        for dir in [&dead, &alive, &other] {
+            std::fs::create_dir_all(dir.join("task")).expect("mkdir");
+        }
+        remove_stale_scratch(root.path());
+        assert!(!dead.exists(), "a dead process's scratch is removed");
+        assert!(alive.exists(), "a live process's scratch stays");
+        assert!(other.exists(), "other folders are not touched");
     }
 }
