@@ -206,6 +206,9 @@ pub trait LoadedKernel {
     /// Makes the set's output files hold the raw bytes of its latest call (invalid
     /// bools stay visible); a no-op where the buffers are the files themselves.
     fn publish_outputs(&mut self, set: SetId) -> Result<(), BackendError>;
+    /// [`crate::abi::fingerprint`] of the set's outputs as they are now (called right
+    /// after a call returns; a device backend synchronises first).
+    fn output_fingerprint(&mut self, set: SetId) -> Result<u64, BackendError>;
     /// Hash of a set's input bytes as they are now.
     fn input_digest(&self, set: SetId) -> Result<String, BackendError>;
     /// Evicts the set's inputs and outputs from the caches before a timed call, so that

@@ -59,6 +59,17 @@ fn answers() -> Vec<(&'static str, String)> {
             elementwise_answer("(void)x; (void)y; (void)n; throw std::runtime_error(\"boom\");"),
         ),
         (
+            // Each call finishes the previous call's outputs: they change after it returned.
+            "late_writes",
+            elementwise_answer(
+                "static float *py = nullptr; static const float *px = nullptr; \
+                 static int64_t pn = 0;\n\
+                 if (py) for (int64_t i = pn / 2; i < pn; ++i) py[i] = px[i] > 0 ? px[i] : 0;\n\
+                 for (int64_t i = 0; i < n / 2; ++i) y[i] = x[i] > 0 ? x[i] : 0;\n\
+                 py = y; px = x; pn = n;",
+            ),
+        ),
+        (
             "compile_bomb",
             elementwise_answer("for (int64_t i = 0; i < n; ++i) y[i] = x[i];").replace(
                 "#include <cmath>",
@@ -132,6 +143,7 @@ fn each_fault_is_caught_and_stored() {
             "no_code" => ("no_code", None, false),
             "status" => ("fault", Some("kernel_status_7"), true),
             "exception" => ("fault", Some("exception"), true),
+            "late_writes" => ("fault", Some("work_after_return"), true),
             "no_entry_point" | "compile_bomb" | "compile_bomb_memory" => {
                 ("compile_error", None, false)
             }

@@ -1,6 +1,6 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
-use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, poison};
+use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, fingerprint, poison};
 use crate::backend::{BackendError, CallOutcome, LoadedKernel, SetId};
 use crate::timing::evict_from_caches;
 use crate::worker::TensorFile;
@@ -126,6 +126,11 @@ impl LoadedKernel for CpuKernel {
     fn publish_outputs(&mut self, set: SetId) -> Result<(), BackendError> {
         // The output buffers are shared mappings of the output files.
         self.set(set).map(|_| ())
+    }
+
+    fn output_fingerprint(&mut self, set: SetId) -> Result<u64, BackendError> {
+        let s = self.set(set)?;
+        Ok(fingerprint(s.outputs.iter().map(AlignedBuffer::bytes)))
     }
 
     fn flush_caches(&mut self, set: SetId) {

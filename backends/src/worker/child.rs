@@ -108,10 +108,12 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     for &set in sets.iter().filter(|_| job.check) {
         kernel.poison_outputs(set);
         let outcome = kernel.call(set)?;
+        let outputs_fingerprint = kernel.output_fingerprint(set)?;
         trials.push(TrialReport {
             status: outcome.status,
             input_digest_after: kernel.input_digest(set)?,
             outputs: publish(kernel.as_mut(), &job, set)?,
+            outputs_fingerprint,
         });
         if outcome.status != 0 {
             break;
@@ -123,6 +125,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         Some(plan) if all_ok && !sets.is_empty() => {
             let mut failed_status = None;
             let mut timed_sets = vec![false; sets.len()];
+            let mut last_fingerprints = vec![None; sets.len()];
             let kernel_cell = std::cell::RefCell::new(&mut kernel);
             let seconds = run_plan(
                 &plan,
@@ -145,6 +148,8 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
                     }
                     if timed {
                         timed_sets[set] = true;
+                        // Outside the timed interval: the outputs as the call left them.
+                        last_fingerprints[set] = Some(kernel.output_fingerprint(set)?);
                     }
                     Ok::<Duration, BackendError>(outcome.elapsed)
                 },
@@ -166,6 +171,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
                 seconds,
                 failed_status,
                 last_outputs,
+                last_fingerprints,
             })
         }
         _ => None,

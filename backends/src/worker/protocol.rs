@@ -89,6 +89,8 @@ pub struct TrialReport {
     pub input_digest_after: String,
     /// Raw output files of the call.
     pub outputs: Vec<String>,
+    /// [`crate::abi::fingerprint`] of the outputs right after the call returned.
+    pub outputs_fingerprint: u64,
 }
 
 /// The timed calls.
@@ -100,6 +102,8 @@ pub struct TimingReport {
     pub failed_status: Option<i32>,
     /// Per set, the raw outputs of the last timed call on it (empty when never timed).
     pub last_outputs: Vec<Vec<String>>,
+    /// Per set, the fingerprint of those outputs right after that call returned.
+    pub last_fingerprints: Vec<Option<u64>>,
 }
 
 /// What the worker reports.

@@ -10,7 +10,7 @@ use crate::extract::extract_code;
 use crate::models::Answer;
 use crate::outcome::Outcome;
 use crate::store::SampleRecord;
-use kbench_backends::abi::AlignedBuffer;
+use kbench_backends::abi::{AlignedBuffer, fingerprint};
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
 use kbench_backends::worker::{Job, Limits, WorkerOutcome, run_job};
@@ -183,21 +183,48 @@ fn run_worker(
 
 /// Compares the output files a worker named for `set` with the references. The files
 /// are mapped, not read: a large task's outputs are never copied. A missing file, or one
-/// of the wrong size or kind, compares as no bytes written.
-fn compare_files(task: &PreparedTask, set: usize, dir: &Path, files: &[String]) -> Vec<Comparison> {
-    task.sets[set]
+/// of the wrong size or kind, compares as no bytes written. Also returns the files'
+/// fingerprint when every file could be mapped.
+fn compare_files(
+    task: &PreparedTask,
+    set: usize,
+    dir: &Path,
+    files: &[String],
+) -> (Vec<Comparison>, Option<u64>) {
+    let mapped: Vec<Option<AlignedBuffer>> = task.sets[set]
         .reference
         .iter()
         .enumerate()
         .map(|(k, reference)| {
-            let mapped = files
+            files
                 .get(k)
                 .filter(|f| is_plain_name(f))
-                .and_then(|f| AlignedBuffer::map_file(&dir.join(f), reference.size_bytes()).ok());
-            let bytes = mapped.as_ref().map_or(&[][..], AlignedBuffer::bytes);
+                .and_then(|f| AlignedBuffer::map_file(&dir.join(f), reference.size_bytes()).ok())
+        })
+        .collect();
+    let comparisons = task.sets[set]
+        .reference
+        .iter()
+        .zip(&mapped)
+        .map(|(reference, m)| {
+            let bytes = m.as_ref().map_or(&[][..], AlignedBuffer::bytes);
             compare(bytes, reference, task.task.tolerance)
         })
-        .collect()
+        .collect();
+    let all_mapped: Option<Vec<&AlignedBuffer>> = mapped.iter().map(Option::as_ref).collect();
+    let print = all_mapped.map(|bufs| fingerprint(bufs.into_iter().map(AlignedBuffer::bytes)));
+    (comparisons, print)
+}
+
+/// Stores a kernel whose outputs changed after `kb_forward` returned.
+fn record_late_writes(rec: &mut SampleRecord, when: &str) {
+    rec.outcome = Outcome::Fault;
+    rec.correct = false;
+    rec.fault = Some("work_after_return".into());
+    rec.detail = Some(format!(
+        "the outputs of {when} changed after kb_forward returned: work was left running \
+         (a thread, or a later call finishing it)"
+    ));
 }
 
 /// A file name inside the job folder: no separators, no `..`.
@@ -246,9 +273,13 @@ pub fn check(
     rec.filesystem_confined = Some(report.filesystem_confined);
     rec.reads_confined = Some(report.reads_confined);
     rec.signals_confined = Some(report.signals_confined);
+    let mut late_trial = None;
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
-        let comparisons = compare_files(task, i, job.dir.path(), &trial.outputs);
+        let (comparisons, print) = compare_files(task, i, job.dir.path(), &trial.outputs);
+        if print.is_some_and(|p| p != trial.outputs_fingerprint) && late_trial.is_none() {
+            late_trial = Some(i);
+        }
         rec.trials
             .push(trial_record(i, trial.status, unchanged, &comparisons));
     }
@@ -269,6 +300,10 @@ pub fn check(
             report.trials.len(),
             task.sets.len()
         ));
+        return Ok(false);
+    }
+    if let Some(i) = late_trial {
+        record_late_writes(rec, &format!("trial {i}"));
         return Ok(false);
     }
     if let Some(t) = rec.trials.iter().find(|t| !t.passed) {
@@ -335,12 +370,20 @@ pub fn judge_timing(
         rec.detail = Some(format!("kb_forward returned {status} during timing"));
         return;
     }
+    let mut late = false;
     let recheck_ok = timing.last_outputs.iter().enumerate().all(|(set, files)| {
-        files.is_empty()
-            || compare_files(task, set, job.dir.path(), files)
-                .iter()
-                .all(|c| c.passed)
+        if files.is_empty() {
+            return true;
+        }
+        let (comparisons, print) = compare_files(task, set, job.dir.path(), files);
+        let reported = timing.last_fingerprints.get(set).copied().flatten();
+        late |= print.is_some() && print != reported;
+        comparisons.iter().all(|c| c.passed)
     });
+    if late {
+        record_late_writes(rec, "a timed call");
+        return;
+    }
     rec.timed_outputs_ok = Some(recheck_ok);
     if !recheck_ok {
         rec.outcome = Outcome::Wrong;
