@@ -127,28 +127,27 @@ impl Store {
     /// Deletes a run that has no stored sample (a run stopped before its first result),
     /// with its task and baseline rows. Returns whether it was deleted.
     pub async fn delete_run_if_empty(&self, id: i64) -> Result<bool, StoreError> {
+        // Every statement writes, so the transaction takes the write lock at its first
+        // statement and waits for it (a transaction that read first could not upgrade
+        // while tasks of the stopped run were still writing: `database is locked`).
         let mut tx = self.pool.begin().await?;
-        let (samples,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM samples WHERE run_id = ?")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if samples > 0 {
-            return Ok(false);
-        }
-        for table in ["baselines", "run_tasks"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE run_id = ?"
+        let mut deleted = 0;
+        for (table, key) in [
+            ("baselines", "run_id"),
+            ("run_tasks", "run_id"),
+            ("runs", "id"),
+        ] {
+            deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE {key} = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM samples WHERE run_id = ?1)"
             )))
             .bind(id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
         }
-        sqlx::query("DELETE FROM runs WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(deleted > 0)
     }
 
     /// Records what preparing a task cost: computing its references and timing its
