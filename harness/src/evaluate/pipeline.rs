@@ -82,7 +82,7 @@ struct Asked {
 #[derive(Default)]
 struct CostLog {
     phases: Phases,
-    /// Per task: reference and baseline seconds, samples evaluated.
+    /// Per task: inputs and baseline seconds, samples evaluated.
     tasks: BTreeMap<String, (f64, usize)>,
     /// Per evaluated turn: task and its own seconds (compile, checks, timing).
     samples: Vec<(String, f64)>,
@@ -182,7 +182,7 @@ impl Engine {
         let store = &self.ex.store;
         let run_id = self.ex.run_id;
         let (salt, dir) = (self.salt.clone(), self.scratch.join(id.replace('/', "__")));
-        let (built, reference_s) = self
+        let (built, inputs_s) = self
             .on_a_core(move || {
                 let start = Instant::now();
                 let built = PreparedTask::build(task, &salt, dir);
@@ -265,12 +265,12 @@ impl Engine {
             .await?
             .map(|b| b.median_s);
         store
-            .record_task_costs(run_id, &id, reference_s, baseline_s)
+            .record_task_costs(run_id, &id, inputs_s, baseline_s)
             .await?;
         self.log(|c| {
-            c.phases.reference_s += reference_s;
+            c.phases.inputs_s += inputs_s;
             c.phases.baseline_s += baseline_s;
-            c.tasks.insert(id.clone(), (reference_s + baseline_s, 0));
+            c.tasks.insert(id.clone(), (inputs_s + baseline_s, 0));
         });
         Ok(prepared)
     }

@@ -86,8 +86,9 @@ pub struct SampleFinished {
 /// execution.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Phases {
-    /// Generating trial sets and running the reference on them.
-    pub reference_s: f64,
+    /// Generating the trial inputs and writing them for the workers (the references
+    /// come from the baseline's calls, counted under `baseline_s`).
+    pub inputs_s: f64,
     /// Timing the baselines (Rust reference and PyTorch eager).
     pub baseline_s: f64,
     /// Compiling (0 for cache hits).
@@ -99,7 +100,7 @@ pub struct Phases {
     /// Waiting for models.
     pub model_s: f64,
     /// Median over samples of compile + checks + timing + the sample's share of its
-    /// task's reference and baseline.
+    /// task's inputs and baselines.
     pub median_sample_s: Option<f64>,
     /// Wall-clock seconds of the execution.
     pub wall_s: f64,

@@ -127,10 +127,10 @@ pub fn render(f: &RunFinished) -> String {
     }
     let p = &f.phases;
     text.push_str(&format!(
-        "time: wall {:.1} s; summed over tasks and samples: reference {:.1} s, baselines {:.1} s, \
+        "time: wall {:.1} s; summed over tasks and samples: inputs {:.1} s, baselines {:.1} s, \
          compile {:.1} s, checks {:.1} s, timing {:.1} s, model {:.1} s{}\n",
         p.wall_s,
-        p.reference_s,
+        p.inputs_s,
         p.baseline_s,
         p.compile_s,
         p.checks_s,
@@ -138,7 +138,7 @@ pub fn render(f: &RunFinished) -> String {
         p.model_s,
         p.median_sample_s
             .map(|m| format!(
-                "; median {m:.2} s per sample (its share of references and baselines included)"
+                "; median {m:.2} s per sample (its share of its task's inputs and baselines included)"
             ))
             .unwrap_or_default()
     ));

@@ -150,8 +150,9 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Records what preparing a task cost: computing its references and timing its
-    /// baselines.
+    /// Records what preparing a task cost: generating its trial inputs (stored as
+    /// `reference_seconds`, the column's name from when references were computed
+    /// apart) and timing its baselines, whose calls now give the references.
     pub async fn record_task_costs(
         &self,
         run: i64,
