@@ -103,3 +103,27 @@ fn kernels_cannot_kill_or_read_the_harness() {
         "something got through: {row:?}"
     );
 }
+
+/// The documented constant exploit: `loss/mse_loss` of two standard normals is about 2,
+/// so a kernel that writes 2.0 without reading its inputs passes the tolerance. It must
+/// be flagged as faster than the roofline and never reported as a speedup.
+#[test]
+fn a_constant_output_is_never_reported_as_a_speedup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let answer = "```cpp\n#include \"kbench.h\"\n\
+                  extern \"C\" int kb_forward(const kb_tensor *in, int n_in, kb_tensor *out, int n_out) {\n\
+                  (void)in; (void)n_in; (void)n_out;\n\
+                  *static_cast<float *>(out[0].data) = 2.0f;\n\
+                  return 0;\n}\n```\n";
+    let replay = dir.path().join("answers");
+    write_answer(&replay, "loss/mse_loss", None, answer);
+    let model = format!("replay:{}", replay.display());
+    let (db, _) = evaluate_in(dir.path(), &["--model", &model, "--tasks", "loss/mse_loss"]);
+    let row = samples(&db, 1).remove(0);
+    assert_eq!(row.faster_than_roofline, Some(true), "{row:?}");
+    let all = kbench::metrics::summarize(std::slice::from_ref(&row))
+        .pop()
+        .expect("a summary row");
+    assert_eq!(all.fast_1, 0.0, "counted as fast: {all:?}");
+    assert_eq!(all.geomean_speedup, None, "counted in the speedup: {all:?}");
+}
