@@ -127,3 +127,29 @@ fn a_constant_output_is_never_reported_as_a_speedup() {
     assert_eq!(all.fast_1, 0.0, "counted as fast: {all:?}");
     assert_eq!(all.geomean_speedup, None, "counted in the speedup: {all:?}");
 }
+
+/// A kernel started by root must not keep root's powers: raising a hard limit
+/// (`CAP_SYS_RESOURCE`) and giving a file away (`CAP_CHOWN`) both fail, so nothing
+/// leaks into its output and relu comes out right. (Reboot, module loading and setting
+/// the clock need capabilities too; those are not tried here.)
+#[test]
+fn kernels_have_no_privileges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = "int leaked = 0;\n\
+         struct rlimit r; getrlimit(RLIMIT_CORE, &r);\n\
+         if (r.rlim_max != RLIM_INFINITY) { r.rlim_max += 1; r.rlim_cur = r.rlim_max;\n\
+           if (setrlimit(RLIMIT_CORE, &r) == 0) leaked = 1; }\n\
+         int fd = open(\"probe\", O_CREAT | O_WRONLY, 0600);\n\
+         if (fd >= 0) { if (fchown(fd, 1234, 1234) == 0) leaked = 1; close(fd); }\n\
+         for (int64_t i = 0; i < n; ++i) y[i] = leaked ? 42.0f : (x[i] > 0 ? x[i] : 0);";
+    let answer = elementwise_answer(body).replace(
+        "#include <cmath>",
+        "#include <cmath>\n#include <fcntl.h>\n#include <sys/resource.h>\n#include <unistd.h>",
+    );
+    let row = evaluate_relu(dir.path(), &answer);
+    assert_eq!(
+        row.outcome.as_str(),
+        "correct",
+        "a privilege got through: {row:?}"
+    );
+}

@@ -35,7 +35,7 @@ fn publish(
 }
 
 /// Applies the parent's [`WorkerSetup`] to this process: die with the parent, no core
-/// files, the memory limit, a network namespace of its own. Called first, while the
+/// files, the memory limit, a network namespace of its own, no capabilities. Called first, while the
 /// process has one thread (a namespace can only be entered then).
 fn set_up() -> Result<(), BackendError> {
     let text = std::env::var(SETUP_ENV)
@@ -70,6 +70,61 @@ fn set_up() -> Result<(), BackendError> {
         if setup.isolate_network && libc::unshare(libc::CLONE_NEWNET) != 0 {
             // Not root: a user namespace may still allow a private network namespace.
             libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
+        }
+    }
+    drop_capabilities()
+}
+
+/// Highest capability number any kernel defines today (`CAP_CHECKPOINT_RESTORE` is 40);
+/// dropping a number the kernel does not know fails harmlessly.
+const LAST_CAPABILITY: libc::c_ulong = 63;
+
+/// Gives up every capability, for good: a worker started by root would otherwise keep
+/// the power to reboot the machine, load kernel modules, set the clock the harness
+/// times with, or raise its own limits. Landlock's `no_new_privs` then keeps a setuid
+/// program from bringing them back.
+fn drop_capabilities() -> Result<(), BackendError> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    let header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let none = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: prctl and capset on this process with valid, correctly laid out structs.
+    unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        );
+        // The bounding set needs CAP_SETPCAP to shrink; without it (not root) there is
+        // nothing to bound.
+        for cap in 0..=LAST_CAPABILITY {
+            libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
+        }
+        if libc::syscall(libc::SYS_capset, &header, none.as_ptr()) != 0 {
+            return Err(BackendError::Protocol(format!(
+                "dropping capabilities: {}",
+                std::io::Error::last_os_error()
+            )));
         }
     }
     Ok(())
