@@ -179,7 +179,6 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     let timing = match job.timing {
         Some(plan) if all_ok && !sets.is_empty() => {
             let mut failed_status = None;
-            let mut timed_sets = vec![false; sets.len()];
             let mut last_fingerprints = vec![None; sets.len()];
             let kernel_cell = std::cell::RefCell::new(&mut kernel);
             let seconds = run_plan(
@@ -202,7 +201,6 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
                         return Err(BackendError::Protocol("kernel failed".into()));
                     }
                     if timed {
-                        timed_sets[set] = true;
                         // Outside the timed interval: the outputs as the call left them.
                         last_fingerprints[set] = Some(kernel.output_fingerprint(set)?);
                     }
@@ -216,11 +214,13 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
             };
             let mut last_outputs = Vec::with_capacity(sets.len());
             for &set in &sets {
-                last_outputs.push(if timed_sets[set] && failed_status.is_none() {
-                    publish(kernel.as_mut(), &job, set)?
-                } else {
-                    Vec::new()
-                });
+                last_outputs.push(
+                    if last_fingerprints[set].is_some() && failed_status.is_none() {
+                        publish(kernel.as_mut(), &job, set)?
+                    } else {
+                        Vec::new()
+                    },
+                );
             }
             Some(TimingReport {
                 seconds,

@@ -191,17 +191,8 @@ impl Engine {
             .await?;
         let (prepared, sets) = built?;
         let mut baseline_s = 0.0;
-        let (prepared, baseline_median) = match store.baseline(run_id, &id, RUST_REFERENCE).await? {
-            Some(b) => {
-                let (prepared, secs) = self
-                    .on_a_core(move || {
-                        let start = Instant::now();
-                        (prepared.with_sets(sets), start.elapsed().as_secs_f64())
-                    })
-                    .await?;
-                baseline_s += secs;
-                (prepared?, b.median_s)
-            }
+        let (sets, baseline_median) = match store.baseline(run_id, &id, RUST_REFERENCE).await? {
+            Some(b) => (sets, b.median_s),
             None => {
                 let plan = self.config.timing;
                 let (sets, stats, secs) = self
@@ -217,13 +208,20 @@ impl Engine {
                 store
                     .save_baseline(run_id, &id, RUST_REFERENCE, &BaselineRow::from(stats))
                     .await?;
-                // Every set has its reference unless the plan made fewer calls than
-                // there are sets; then the rest are computed here.
-                let prepared = self.on_a_core(move || prepared.with_sets(sets)).await??;
-                (prepared, stats.median)
+                (sets, stats.median)
             }
         };
-        let mut prepared = prepared;
+        // The baseline's calls gave every set its reference, unless the baseline was
+        // stored already (a resumed run) or its plan made fewer calls than there are
+        // sets: the rest are computed here.
+        let (prepared, secs) = self
+            .on_a_core(move || {
+                let start = Instant::now();
+                (prepared.with_sets(sets), start.elapsed().as_secs_f64())
+            })
+            .await?;
+        baseline_s += secs;
+        let mut prepared = prepared?;
         prepared.baseline_median = Some(baseline_median);
         let sets = Arc::clone(&prepared.sets);
         if let (Some(python), Some(device)) =
