@@ -187,6 +187,9 @@ pub trait Backend: Send + Sync {
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError>;
 }
 
+/// Fills a set's inputs, given each input's raw bytes; `Err` with a reason.
+pub type InputWriter<'a> = dyn FnMut(&mut [&mut [u8]]) -> Result<(), String> + 'a;
+
 /// A loaded kernel with its staged input sets, inside a worker process.
 pub trait LoadedKernel {
     /// Makes an input set resident where the kernel runs, with output buffers.
@@ -199,6 +202,18 @@ pub trait LoadedKernel {
         inputs: &[TensorFile],
         outputs: &[TensorFile],
     ) -> Result<SetId, BackendError>;
+    /// Overwrites the set's inputs in place: `write` gets every input's raw bytes (the
+    /// set's, or a host copy a device backend then uploads) and fills them.
+    fn rewrite_inputs(
+        &mut self,
+        set: SetId,
+        write: &mut InputWriter<'_>,
+    ) -> Result<(), BackendError>;
+    /// Hands the set's outputs as they are now over to new files at `paths` (one per
+    /// output; moved where the outputs are files already, copied otherwise), gives the
+    /// set fresh output buffers, and returns the kept outputs'
+    /// [`crate::abi::fingerprint`].
+    fn keep_outputs(&mut self, set: SetId, paths: &[PathBuf]) -> Result<u64, BackendError>;
     /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).
     fn poison_outputs(&mut self, set: SetId);
     /// Calls the kernel once on a staged set.

@@ -40,6 +40,19 @@ impl TimingPlan {
         budget_seconds: 1.0,
     };
 
+    /// The number of timed calls when each costs `per_call` seconds of the timed phase
+    /// (the call and all that goes with it): as many as fit the budget, between
+    /// `min_calls` and `max_calls`.
+    pub fn calls_for(&self, per_call: f64) -> usize {
+        // Saturating casts: a zero cost fits without end, an unreadable one not at all.
+        let fit = if per_call.is_nan() {
+            0
+        } else {
+            (self.budget_seconds / per_call).floor() as usize
+        };
+        fit.clamp(self.min_calls, self.max_calls.max(self.min_calls))
+    }
+
     /// True when another timed call is due after `calls` calls taking `spent`.
     pub fn wants_more(&self, calls: usize, spent: Duration) -> bool {
         calls < self.min_calls
@@ -135,6 +148,26 @@ pub fn evict_tensor(tensor: &kbench_tasks::HostTensor) {
     evict_from_caches(&tensor.le_bytes());
 }
 
+/// Makes the plan's warm-up calls, `call(i)` for i = 0, 1, ...: up to `plan.warmup`,
+/// fewer once they took `plan.warmup_seconds`, at least one. Returns how many.
+pub fn run_warmup<E>(
+    plan: &TimingPlan,
+    mut call: impl FnMut(usize) -> Result<(), E>,
+) -> Result<usize, E> {
+    let start = Instant::now();
+    let mut warmups = 0;
+    while warmups < plan.warmup
+        && (warmups == 0
+            || plan
+                .warmup_seconds
+                .is_none_or(|cap| start.elapsed().as_secs_f64() < cap))
+    {
+        call(warmups)?;
+        warmups += 1;
+    }
+    Ok(warmups)
+}
+
 /// Times `call` by the plan: up to `plan.warmup` untimed calls (see
 /// [`TimingPlan::warmup_seconds`]), then timed calls each after
 /// `flush(i)`, until the plan is satisfied. The budget counts the whole wall time of the
@@ -146,17 +179,7 @@ pub fn run_plan<E>(
     mut flush: impl FnMut(usize),
     mut call: impl FnMut(usize, bool) -> Result<Duration, E>,
 ) -> Result<Vec<f64>, E> {
-    let warmup_start = Instant::now();
-    let mut warmups = 0;
-    while warmups < plan.warmup
-        && (warmups == 0
-            || plan
-                .warmup_seconds
-                .is_none_or(|cap| warmup_start.elapsed().as_secs_f64() < cap))
-    {
-        call(warmups, false)?;
-        warmups += 1;
-    }
+    let warmups = run_warmup(plan, |i| call(i, false).map(|_| ()))?;
     let mut seconds = Vec::new();
     let start = Instant::now();
     while plan.wants_more(seconds.len(), start.elapsed()) {
@@ -233,6 +256,16 @@ mod tests {
             slow_calls, 4,
             "one warm-up call once it took the warm-up's time"
         );
+    }
+
+    #[test]
+    fn calls_fit_the_budget_within_the_bounds() {
+        let plan = TimingPlan::STANDARD;
+        assert_eq!(plan.calls_for(0.001), 100);
+        assert_eq!(plan.calls_for(0.0), 100);
+        assert_eq!(plan.calls_for(0.02), 50);
+        assert_eq!(plan.calls_for(0.5), 10);
+        assert_eq!(plan.calls_for(f64::NAN), 10);
     }
 
     #[test]

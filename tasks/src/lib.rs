@@ -1,13 +1,14 @@
 //! The kbench task registry.
 //!
 //! Host tensors ([`HostTensor`]), the documented generator ([`generator`]), the task
-//! contract ([`Task`]), the reference op library ([`ops`]) and every registered task
+//! contract ([`Task`]), fresh inputs for timed calls ([`perturb`]), the reference op library ([`ops`]) and every registered task
 //! ([`registry`]). This crate knows nothing of models, prompts or storage.
 
 pub mod error;
 pub mod export;
 pub mod generator;
 pub mod ops;
+pub mod perturb;
 pub mod registry;
 pub mod spec;
 pub mod tensor;

@@ -226,6 +226,31 @@ impl HostTensor {
         }
     }
 
+    /// The elements as writable little-endian bytes, on a little-endian machine (where
+    /// memory holds them so); `None` elsewhere. A bool byte must stay 0 or 1.
+    pub fn le_bytes_mut(&mut self) -> Option<&mut [u8]> {
+        if cfg!(target_endian = "big") {
+            return None;
+        }
+        let (ptr, len) = match &mut self.data {
+            HostData::F32(v) => (
+                v.as_mut_ptr().cast::<u8>(),
+                std::mem::size_of_val(v.as_slice()),
+            ),
+            HostData::I64(v) => (
+                v.as_mut_ptr().cast::<u8>(),
+                std::mem::size_of_val(v.as_slice()),
+            ),
+            HostData::Bool(v) => (
+                v.as_mut_ptr().cast::<u8>(),
+                std::mem::size_of_val(v.as_slice()),
+            ),
+        };
+        // SAFETY: as in `le_bytes`, and the borrow is exclusive; every bit pattern is a
+        // valid f32 or i64, and callers write only 0 or 1 into a bool's byte.
+        Some(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+    }
+
     /// The elements as little-endian bytes, the layout the kernel ABI and `.npy` use.
     pub fn to_le_bytes(&self) -> Vec<u8> {
         match &self.data {

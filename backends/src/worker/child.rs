@@ -2,14 +2,15 @@
 //! write raw outputs and the report. Everything here shares a process with untrusted
 //! code, so nothing here is trusted by the parent beyond what it re-checks.
 
+use super::link::ParentLink;
 use super::protocol::{
-    JOB_FILE, Job, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport, TrialReport,
-    WorkerSetup, net_namespace,
+    JOB_FILE, Job, ParentMessage, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport,
+    TrialReport, WorkerMessage, WorkerSetup, kept_file, net_namespace,
 };
+use crate::abi::AlignedBuffer;
 use crate::backend::{BackendError, LoadedKernel, SetId};
-use crate::timing::run_plan;
+use crate::timing::{TimingPlan, run_warmup};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The output files of `set`, as the worker names them.
 fn output_files(job: &Job, set: usize) -> Vec<TensorFile> {
@@ -130,9 +131,122 @@ fn drop_capabilities() -> Result<(), BackendError> {
     Ok(())
 }
 
+/// The timed calls of a timing job, in conversation with the parent: warm-up calls on
+/// the trial sets, then timed calls until the parent says stop, each on fresh inputs
+/// made from a trial set with a seed the parent sends just before the call, its outputs
+/// kept in a slot only when the parent says so after it returned.
+fn time_calls(
+    job: &Job,
+    dir: &Path,
+    plan: &TimingPlan,
+    kernel: &mut dyn LoadedKernel,
+    sets: &[SetId],
+    link: &mut ParentLink,
+) -> Result<TimingReport, BackendError> {
+    let task = kbench_tasks::registry::find_any(&job.task)
+        .map_err(|e| BackendError::Protocol(e.to_string()))?;
+    // The trial sets as written, to derive each timed call's inputs from.
+    let pristine = job
+        .sets
+        .iter()
+        .map(|files| {
+            files
+                .iter()
+                .map(|t| {
+                    AlignedBuffer::map_file(&dir.join(&t.file), t.size_bytes())
+                        .map_err(BackendError::io(format!("mapping {}", t.file)))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut kept_fingerprints: Vec<Option<u64>> = Vec::new();
+    let mut failed_status = None;
+    let warmups = run_warmup(plan, |i| {
+        let set = sets[i % sets.len()];
+        kernel.poison_outputs(set);
+        let outcome = kernel.call(set)?;
+        if outcome.status != 0 {
+            failed_status = Some(outcome.status);
+            return Err(BackendError::Protocol("kernel failed".into()));
+        }
+        Ok(())
+    });
+    match warmups {
+        Ok(_) => {}
+        Err(_) if failed_status.is_some() => {
+            return Ok(TimingReport {
+                failed_status,
+                kept_fingerprints,
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    // Every timed call runs on the first set's buffers, rewritten each time: the
+    // inputs' pages are copied from their file once, not once per set.
+    let set = sets[0];
+    for call in warmups.unwrap_or(0).. {
+        link.send(&WorkerMessage::Seed { call })?;
+        let (seed, base) = match link.receive()? {
+            ParentMessage::Seed { seed, base } => (seed, base),
+            ParentMessage::Stop => break,
+            other => {
+                return Err(BackendError::Protocol(format!(
+                    "expected a seed, got {other:?}"
+                )));
+            }
+        };
+        let src: Vec<&[u8]> = pristine
+            .get(base)
+            .ok_or_else(|| BackendError::Protocol(format!("no trial set {base}")))?
+            .iter()
+            .map(AlignedBuffer::bytes)
+            .collect();
+        kernel.rewrite_inputs(set, &mut |dst| {
+            task.perturb_set(seed, &src, dst).map_err(|e| e.to_string())
+        })?;
+        // Poison first, then evict: the poisoned outputs must not stay cached.
+        kernel.poison_outputs(set);
+        kernel.flush_caches(set);
+        link.send(&WorkerMessage::Start { call })?;
+        let outcome = kernel.call(set)?;
+        link.send(&WorkerMessage::Done {
+            call,
+            nanos: u64::try_from(outcome.elapsed.as_nanos()).unwrap_or(u64::MAX),
+            status: outcome.status,
+        })?;
+        if outcome.status != 0 {
+            failed_status = Some(outcome.status);
+            break;
+        }
+        match link.receive()? {
+            ParentMessage::Keep(slot) => {
+                let paths: Vec<PathBuf> = (0..job.outputs.len())
+                    .map(|k| dir.join(kept_file(slot, k)))
+                    .collect();
+                let print = kernel.keep_outputs(set, &paths)?;
+                if kept_fingerprints.len() <= slot {
+                    kept_fingerprints.resize(slot + 1, None);
+                }
+                kept_fingerprints[slot] = Some(print);
+            }
+            ParentMessage::Drop => {}
+            other => {
+                return Err(BackendError::Protocol(format!(
+                    "expected keep or drop, got {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(TimingReport {
+        failed_status,
+        kept_fingerprints,
+    })
+}
+
 /// Runs the job in `dir`; the report is written last, atomically.
 pub fn run(dir: &Path) -> Result<(), BackendError> {
     set_up()?;
+    let mut link = ParentLink::take_standard_streams()?;
     let job: Job = serde_json::from_slice(
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
     )
@@ -177,58 +291,14 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
 
     let all_ok = !job.check || (trials.len() == sets.len() && trials.iter().all(|t| t.status == 0));
     let timing = match job.timing {
-        Some(plan) if all_ok && !sets.is_empty() => {
-            let mut failed_status = None;
-            let mut last_fingerprints = vec![None; sets.len()];
-            let kernel_cell = std::cell::RefCell::new(&mut kernel);
-            let seconds = run_plan(
-                &plan,
-                // Poison first, then evict: the poisoned outputs must not stay cached.
-                |i| {
-                    let mut kernel = kernel_cell.borrow_mut();
-                    kernel.poison_outputs(sets[i % sets.len()]);
-                    kernel.flush_caches(sets[i % sets.len()]);
-                },
-                |i, timed| {
-                    let set = sets[i % sets.len()];
-                    let mut kernel = kernel_cell.borrow_mut();
-                    if !timed {
-                        kernel.poison_outputs(set);
-                    }
-                    let outcome = kernel.call(set)?;
-                    if outcome.status != 0 {
-                        failed_status = Some(outcome.status);
-                        return Err(BackendError::Protocol("kernel failed".into()));
-                    }
-                    if timed {
-                        // Outside the timed interval: the outputs as the call left them.
-                        last_fingerprints[set] = Some(kernel.output_fingerprint(set)?);
-                    }
-                    Ok::<Duration, BackendError>(outcome.elapsed)
-                },
-            );
-            let seconds = match (seconds, failed_status) {
-                (Ok(s), _) => s,
-                (Err(_), Some(_)) => Vec::new(),
-                (Err(e), None) => return Err(e),
-            };
-            let mut last_outputs = Vec::with_capacity(sets.len());
-            for &set in &sets {
-                last_outputs.push(
-                    if last_fingerprints[set].is_some() && failed_status.is_none() {
-                        publish(kernel.as_mut(), &job, set)?
-                    } else {
-                        Vec::new()
-                    },
-                );
-            }
-            Some(TimingReport {
-                seconds,
-                failed_status,
-                last_outputs,
-                last_fingerprints,
-            })
-        }
+        Some(plan) if all_ok && !sets.is_empty() => Some(time_calls(
+            &job,
+            dir,
+            &plan,
+            kernel.as_mut(),
+            &sets,
+            &mut link,
+        )?),
         _ => None,
     };
 

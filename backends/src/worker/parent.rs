@@ -1,13 +1,63 @@
 //! The parent's side: start a worker under limits, enforce the wall-clock limit, kill
 //! its whole process group, and say how it ended.
 
-use super::protocol::{REPORT_FILE, Report, SETUP_ENV, WorkerSetup};
+use super::protocol::{ParentMessage, REPORT_FILE, Report, SETUP_ENV, WorkerMessage, WorkerSetup};
 use crate::backend::BackendError;
 use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// The parent's half of a timing job's conversation (see [`super::protocol`]).
+pub trait Conversation {
+    /// Answers a message the worker sent, received at `at`; `Ok(None)` sends nothing;
+    /// `Err` ends the worker with a [`Fault::Protocol`].
+    fn answer(
+        &mut self,
+        message: &WorkerMessage,
+        at: Instant,
+    ) -> Result<Option<ParentMessage>, String>;
+}
+
+/// Longest line a worker may send; a longer one is a protocol fault (and never fills
+/// the parent's memory).
+const MAX_LINE: u64 = 256;
+
+/// What the thread reading the worker's messages passes on.
+enum Incoming {
+    /// One line, with the moment it was read.
+    Line(String, Instant),
+    /// A line longer than [`MAX_LINE`] or not text.
+    Garbled,
+}
+
+/// Reads the worker's lines on a thread of their own, each stamped when it arrived.
+fn read_messages(stdout: std::process::ChildStdout) -> mpsc::Receiver<Incoming> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        loop {
+            let mut buf = Vec::new();
+            match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let at = Instant::now();
+            let incoming = match (buf.pop(), String::from_utf8(buf)) {
+                (Some(b'\n'), Ok(line)) => Incoming::Line(line, at),
+                _ => Incoming::Garbled,
+            };
+            let garbled = matches!(incoming, Incoming::Garbled);
+            if tx.send(incoming).is_err() || garbled {
+                return;
+            }
+        }
+    });
+    rx
+}
 
 /// Limits a worker runs under.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -44,6 +94,12 @@ pub enum Fault {
         /// Exit code.
         code: i32,
     },
+    /// Broke the conversation of a timing job: a message out of turn, unreadable, or
+    /// from a worker that was not asked to talk.
+    Protocol {
+        /// What was wrong.
+        reason: String,
+    },
     /// Exited cleanly but left no readable report.
     NoReport {
         /// Why the report could not be read.
@@ -59,6 +115,7 @@ impl Fault {
             Fault::OutOfMemory => "out_of_memory".into(),
             Fault::Signal { name, .. } => format!("signal_{}", name.to_lowercase()),
             Fault::Exit { code } => format!("exit_{code}"),
+            Fault::Protocol { .. } => "protocol".into(),
             Fault::NoReport { .. } => "no_report".into(),
         }
     }
@@ -113,12 +170,14 @@ fn kill_group(pid: u32) {
     }
 }
 
-/// Runs `exe args... job_dir` as a worker in `job_dir` under `limits`.
+/// Runs `exe args... job_dir` as a worker in `job_dir` under `limits`, answering its
+/// messages with `conversation` (a worker given none must not talk).
 pub fn run_job(
     exe: &Path,
     args: &[&str],
     job_dir: &Path,
     limits: Limits,
+    mut conversation: Option<&mut dyn Conversation>,
 ) -> Result<WorkerOutcome, BackendError> {
     let stderr_path = job_dir.join("stderr.log");
     let stderr =
@@ -129,8 +188,8 @@ pub fn run_job(
         .current_dir(job_dir)
         .env_clear()
         .env("HOME", job_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(stderr)
         .process_group(0);
     for key in [
@@ -162,29 +221,76 @@ pub fn run_job(
         exe.display()
     )))?;
     let pid = child.id();
+    let messages = child.stdout.take().map(read_messages);
+    let mut to_worker = child.stdin.take();
+    let deadline = start + limits.timeout;
     let mut timed_out = false;
+    let mut broken: Option<String> = None;
     let status = loop {
-        match child
+        if let Some(status) = child
             .try_wait()
             .map_err(BackendError::io("waiting for the worker"))?
         {
-            Some(status) => break status,
-            None if start.elapsed() >= limits.timeout => {
-                timed_out = true;
+            break status;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            timed_out = true;
+            kill_group(pid);
+            break child
+                .wait()
+                .map_err(BackendError::io("reaping the worker"))?;
+        }
+        let wait = (deadline - now).min(Duration::from_millis(2));
+        let incoming = match &messages {
+            Some(rx) => rx.recv_timeout(wait),
+            None => Err(mpsc::RecvTimeoutError::Disconnected),
+        };
+        let reply = match incoming {
+            Ok(Incoming::Line(line, at)) => {
+                match (&mut conversation, WorkerMessage::parse(&line)) {
+                    (Some(talk), Some(message)) => talk.answer(&message, at),
+                    (None, _) => Err(format!(
+                        "the worker was not asked to talk but said {line:?}"
+                    )),
+                    (_, None) => Err(format!("unreadable message {line:?}")),
+                }
+            }
+            Ok(Incoming::Garbled) => Err(format!(
+                "a message longer than {MAX_LINE} bytes or not text"
+            )),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(wait);
+                Ok(None)
+            }
+        };
+        match reply {
+            Ok(Some(message)) => {
+                // A worker that stopped reading is caught by its exit or the time limit.
+                if let Some(stdin) = to_worker.as_mut() {
+                    let _ = writeln!(stdin, "{}", message.to_line());
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => {
+                broken = Some(reason);
                 kill_group(pid);
                 break child
                     .wait()
                     .map_err(BackendError::io("reaping the worker"))?;
             }
-            None => std::thread::sleep(Duration::from_millis(2)),
         }
     };
+    drop(to_worker);
     let wall_seconds = start.elapsed().as_secs_f64();
     // Whatever the kernel left behind in the group goes too.
     kill_group(pid);
     let stderr_text = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let stderr_tail = tail(&stderr_text, 20);
-    let result = if timed_out {
+    let result = if let Some(reason) = broken {
+        Err(Fault::Protocol { reason })
+    } else if timed_out {
         Err(Fault::Timeout {
             seconds: limits.timeout.as_secs_f64(),
         })

@@ -2,9 +2,16 @@
 //!
 //! Job folder: `job.json` ([`Job`]); the inputs are raw little-endian files named by
 //! the job (written once per task, mapped by every worker); the worker creates
-//! `out_s{set}_{k}.bin`, holding the outputs of the latest call on that set (the
-//! correctness call in a checking job, the last timed call in a timing job), and writes
+//! `out_s{set}_{k}.bin`, holding the outputs of the latest call on that set, and writes
 //! `report.json` ([`Report`]) last.
+//!
+//! A timing job also talks with the parent, one line per message, over the worker's
+//! standard input and output (the worker moves them aside before any kernel runs, so a
+//! kernel's `printf` goes to its log): before each timed call the worker asks for the
+//! call's seed ([`WorkerMessage::Seed`]) and gets it just in time (or is told to stop:
+//! the parent decides how many calls are made), so no input of a timed call exists
+//! before the call is due; it says when the call starts and ends; the parent then says
+//! whether to keep that call's outputs in a slot for checking ([`ParentMessage`]).
 
 use crate::backend::{BackendError, OutputShape};
 use crate::timing::TimingPlan;
@@ -73,11 +80,123 @@ pub struct Job {
     pub outputs: Vec<OutputShape>,
     /// Make one correctness call per set first.
     pub check: bool,
-    /// Timing (after the correctness calls, if any), rotating over the sets; `None`
+    /// Timing (after the correctness calls, if any), in conversation with the parent; `None`
     /// for none.
     pub timing: Option<TimingPlan>,
     /// Inode of the parent's network namespace, to report whether the worker is cut off.
     pub parent_net_namespace: Option<String>,
+    /// The task, as `kbench_tasks::registry::find_any` finds it: a timing job derives
+    /// each timed call's inputs from its trial set with the task's
+    /// [`kbench_tasks::Task::perturb_set`].
+    pub task: String,
+}
+
+/// File name of output `k` kept in `slot` for the parent to check.
+pub fn kept_file(slot: usize, k: usize) -> String {
+    format!("kept_{slot}_{k}.bin")
+}
+
+/// A line from the worker to the parent during timing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerMessage {
+    /// Timed call `call` (counting warm-up calls) is next: its seed, please.
+    Seed {
+        /// Call index.
+        call: usize,
+    },
+    /// The inputs are in place and the caches flushed; the kernel is called now.
+    Start {
+        /// Call index.
+        call: usize,
+    },
+    /// The kernel returned after `nanos` by the worker's clock with `status`.
+    Done {
+        /// Call index.
+        call: usize,
+        /// Elapsed nanoseconds measured by the worker.
+        nanos: u64,
+        /// `kb_forward`'s return value.
+        status: i32,
+    },
+}
+
+impl WorkerMessage {
+    /// The line for this message (without the newline).
+    pub fn to_line(&self) -> String {
+        match self {
+            WorkerMessage::Seed { call } => format!("seed {call}"),
+            WorkerMessage::Start { call } => format!("start {call}"),
+            WorkerMessage::Done {
+                call,
+                nanos,
+                status,
+            } => format!("done {call} {nanos} {status}"),
+        }
+    }
+
+    /// Parses a line; `None` for anything else.
+    pub fn parse(line: &str) -> Option<WorkerMessage> {
+        let mut words = line.split_ascii_whitespace();
+        let kind = words.next()?;
+        let call = words.next()?.parse().ok()?;
+        let message = match kind {
+            "seed" => WorkerMessage::Seed { call },
+            "start" => WorkerMessage::Start { call },
+            "done" => WorkerMessage::Done {
+                call,
+                nanos: words.next()?.parse().ok()?,
+                status: words.next()?.parse().ok()?,
+            },
+            _ => return None,
+        };
+        words.next().is_none().then_some(message)
+    }
+}
+
+/// A line from the parent to the worker during timing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParentMessage {
+    /// The requested call's inputs: trial set `base` perturbed with `seed`.
+    Seed {
+        /// Perturbation seed.
+        seed: u64,
+        /// Trial set the inputs are made from.
+        base: usize,
+    },
+    /// No more timed calls.
+    Stop,
+    /// Copy the call's outputs to slot `n` (replacing what it held).
+    Keep(usize),
+    /// Do not keep the call's outputs.
+    Drop,
+}
+
+impl ParentMessage {
+    /// The line for this message (without the newline).
+    pub fn to_line(&self) -> String {
+        match self {
+            ParentMessage::Seed { seed, base } => format!("seed {seed} {base}"),
+            ParentMessage::Stop => "stop".into(),
+            ParentMessage::Keep(slot) => format!("keep {slot}"),
+            ParentMessage::Drop => "drop".into(),
+        }
+    }
+
+    /// Parses a line; `None` for anything else.
+    pub fn parse(line: &str) -> Option<ParentMessage> {
+        let mut words = line.split_ascii_whitespace();
+        let message = match (words.next()?, words.next()) {
+            ("seed", Some(seed)) => ParentMessage::Seed {
+                seed: seed.parse().ok()?,
+                base: words.next()?.parse().ok()?,
+            },
+            ("keep", Some(slot)) => ParentMessage::Keep(slot.parse().ok()?),
+            ("drop", None) => ParentMessage::Drop,
+            ("stop", None) => ParentMessage::Stop,
+            _ => return None,
+        };
+        words.next().is_none().then_some(message)
+    }
 }
 
 /// The correctness call on one set.
@@ -93,17 +212,16 @@ pub struct TrialReport {
     pub outputs_fingerprint: u64,
 }
 
-/// The timed calls.
+/// The timed calls. Their times, statuses and seeds the parent took from the
+/// conversation; the report adds what only the worker saw.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TimingReport {
-    /// Seconds of each timed call, in order.
-    pub seconds: Vec<f64>,
-    /// A non-zero status that stopped the series.
+    /// A non-zero status that stopped the series (a warm-up call's, which the parent
+    /// does not hear about otherwise).
     pub failed_status: Option<i32>,
-    /// Per set, the raw outputs of the last timed call on it (empty when never timed).
-    pub last_outputs: Vec<Vec<String>>,
-    /// Per set, the fingerprint of those outputs right after that call returned.
-    pub last_fingerprints: Vec<Option<u64>>,
+    /// Per slot the parent asked to fill, the [`crate::abi::fingerprint`] of the kept
+    /// outputs as the call left them (files [`kept_file`]).
+    pub kept_fingerprints: Vec<Option<u64>>,
 }
 
 /// What the worker reports.
@@ -111,7 +229,7 @@ pub struct TimingReport {
 pub struct Report {
     /// One per set, in order, when `check` was asked; stops at the first failing call.
     pub trials: Vec<TrialReport>,
-    /// Present when timing was asked for and every correctness call returned 0.
+    /// Present when the timed calls ran to the end of the plan (or to a failing call).
     pub timing: Option<TimingReport>,
     /// Whether the worker ran in a network namespace of its own.
     pub network_isolated: bool,
@@ -130,4 +248,57 @@ pub fn net_namespace() -> Option<String> {
     std::fs::read_link("/proc/self/ns/net")
         .ok()
         .map(|p| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_and_junk_is_refused() {
+        for m in [
+            WorkerMessage::Seed { call: 3 },
+            WorkerMessage::Start { call: 4 },
+            WorkerMessage::Done {
+                call: 5,
+                nanos: 123,
+                status: -2,
+            },
+        ] {
+            assert_eq!(WorkerMessage::parse(&m.to_line()), Some(m));
+        }
+        for m in [
+            ParentMessage::Seed {
+                seed: u64::MAX,
+                base: 4,
+            },
+            ParentMessage::Stop,
+            ParentMessage::Keep(6),
+            ParentMessage::Drop,
+        ] {
+            assert_eq!(ParentMessage::parse(&m.to_line()), Some(m));
+        }
+        for junk in [
+            "",
+            "seed",
+            "seed x",
+            "done 1 2",
+            "start 1 2",
+            "hello 1",
+            "seed 1 2",
+        ] {
+            assert_eq!(WorkerMessage::parse(junk), None, "{junk}");
+        }
+        for junk in [
+            "",
+            "keep",
+            "drop 1",
+            "seed -1 0",
+            "seed 1",
+            "keep 1 2",
+            "stop 1",
+        ] {
+            assert_eq!(ParentMessage::parse(junk), None, "{junk}");
+        }
+    }
 }

@@ -98,8 +98,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     println!(
         "each repeat: compile from an empty cache + 5 correctness trials in one worker + timing \
-         ({} warm-up, {}..{} timed calls or {} s of timed phase, inputs and outputs evicted \
-         from the caches before each call) in another; references and baseline computed once",
+         ({} warm-up, {}..{} timed calls as fit {} s at the first call's pace, each on fresh \
+         inputs, inputs and outputs evicted from the caches before each call, 7 re-checked) in \
+         another; references, check references and baseline computed once",
         config.timing.warmup,
         config.timing.min_calls,
         config.timing.max_calls,

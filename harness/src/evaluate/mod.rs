@@ -14,6 +14,7 @@ mod pipeline;
 mod prepare;
 mod pytorch;
 mod sample;
+mod timed_calls;
 mod trials;
 
 pub use pipeline::{ExecuteError, Execution, execute};

@@ -2,7 +2,9 @@
 //! their references, the baselines' medians, and the input files workers read.
 
 use super::compare::input_digest;
-use super::trials::{TrialSet, fill_references, trial_inputs, write_inputs};
+use super::trials::{
+    CheckSet, TaskSets, TrialSet, check_sets, fill_references, trial_inputs, write_inputs,
+};
 use kbench_backends::BackendError;
 use kbench_backends::worker::TensorFile;
 use kbench_tasks::{Task, TaskError};
@@ -39,6 +41,8 @@ pub struct PreparedTask {
     pub task: &'static Task,
     /// Trial inputs and references (shared with the baselines' timing threads).
     pub sets: std::sync::Arc<Vec<TrialSet>>,
+    /// The checked timed calls' seeds and references.
+    pub checks: Vec<CheckSet>,
     /// The inputs as files the workers read.
     pub input_files: Vec<Vec<TensorFile>>,
     /// Digest of each set's inputs, to catch kernels that write their inputs.
@@ -49,6 +53,18 @@ pub struct PreparedTask {
     pub baseline_median: Option<f64>,
     /// PyTorch eager median seconds, where timed.
     pub pytorch_median: Option<f64>,
+    /// The secret the seeds of the unchecked timed calls' inputs derive from (from the
+    /// run's salt, so a resumed run repeats them).
+    pub timed_secret: [u8; 32],
+}
+
+/// The secret of `task`'s timed inputs in a run with `salt`.
+fn timed_secret(salt: &str, task_id: &str) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_derive_key("kbench timed inputs v1");
+    h.update(salt.as_bytes());
+    h.update(&[0]);
+    h.update(task_id.as_bytes());
+    *h.finalize().as_bytes()
 }
 
 impl PreparedTask {
@@ -59,7 +75,7 @@ impl PreparedTask {
         task: &'static Task,
         salt: &str,
         dir: PathBuf,
-    ) -> Result<(Self, Vec<TrialSet>), PrepareError> {
+    ) -> Result<(Self, TaskSets), PrepareError> {
         let sets = trial_inputs(task, salt);
         let input_files =
             write_inputs(&dir.join("inputs"), &sets).map_err(|source| PrepareError::Inputs {
@@ -70,22 +86,32 @@ impl PreparedTask {
         let prepared = PreparedTask {
             task,
             sets: std::sync::Arc::new(Vec::new()),
+            checks: Vec::new(),
             input_files,
             input_digests,
             dir,
             baseline_median: None,
             pytorch_median: None,
+            timed_secret: timed_secret(salt, &task.id()),
         };
-        Ok((prepared, sets))
+        let checks = check_sets(task, salt);
+        Ok((
+            prepared,
+            TaskSets {
+                trials: sets,
+                checks,
+            },
+        ))
     }
 
     /// Takes the trial sets back, running the reference on any set that has none yet.
-    pub fn with_sets(mut self, mut sets: Vec<TrialSet>) -> Result<Self, PrepareError> {
+    pub fn with_sets(mut self, mut sets: TaskSets) -> Result<Self, PrepareError> {
         fill_references(self.task, &mut sets).map_err(|source| PrepareError::Reference {
             task: self.task.id(),
             source,
         })?;
-        self.sets = std::sync::Arc::new(sets);
+        self.sets = std::sync::Arc::new(sets.trials);
+        self.checks = sets.checks;
         Ok(self)
     }
 }

@@ -6,6 +6,7 @@
 
 use super::compare::{Comparison, compare, trial_record};
 use super::prepare::PreparedTask;
+use super::timed_calls::{TimedCalls, clock_disagreement};
 use crate::extract::extract_code;
 use crate::models::Answer;
 use crate::outcome::Outcome;
@@ -13,8 +14,10 @@ use crate::store::SampleRecord;
 use kbench_backends::abi::{AlignedBuffer, fingerprint};
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
-use kbench_backends::worker::{Job, Limits, WorkerOutcome, run_job};
+use kbench_backends::worker::protocol::kept_file;
+use kbench_backends::worker::{Conversation, Job, Limits, WorkerOutcome, run_job};
 use kbench_backends::{Backend, BackendError, Roofline};
+use kbench_tasks::{HostTensor, Tolerance};
 use std::path::{Path, PathBuf};
 
 /// Set this environment variable to keep the first job folder and stop, for debugging
@@ -139,6 +142,7 @@ fn run_worker(
     artifact: &Path,
     rec: &SampleRecord,
     check: bool,
+    conversation: Option<&mut dyn Conversation>,
 ) -> Result<FinishedJob, BackendError> {
     let dir = tempfile::Builder::new()
         .prefix(&format!(
@@ -165,13 +169,20 @@ fn run_worker(
         check,
         timing: (!check).then_some(run.plan),
         parent_net_namespace: kbench_backends::worker::protocol::net_namespace(),
+        task: kbench_tasks::registry::key_of(task.task),
     };
     std::fs::write(
         dir.path().join(kbench_backends::worker::protocol::JOB_FILE),
         serde_json::to_vec(&job).map_err(|e| BackendError::Protocol(e.to_string()))?,
     )
     .map_err(BackendError::io("writing job.json"))?;
-    let outcome = run_job(&run.worker_exe, &["__worker"], dir.path(), run.limits)?;
+    let outcome = run_job(
+        &run.worker_exe,
+        &["__worker"],
+        dir.path(),
+        run.limits,
+        conversation,
+    )?;
     if std::env::var_os(KEEP_ENV).is_some() {
         eprintln!("kept job folder {}", dir.keep().display());
         return Err(BackendError::Protocol(format!(
@@ -181,18 +192,17 @@ fn run_worker(
     Ok(FinishedJob { dir, outcome })
 }
 
-/// Compares the output files a worker named for `set` with the references. The files
-/// are mapped, not read: a large task's outputs are never copied. A missing file, or one
-/// of the wrong size or kind, compares as no bytes written. Also returns the files'
+/// Compares the output files a worker named with `references`. The files are mapped,
+/// not read: a large task's outputs are never copied. A missing file, or one of the
+/// wrong size or kind, compares as no bytes written. Also returns the files'
 /// fingerprint when every file could be mapped.
 fn compare_files(
-    task: &PreparedTask,
-    set: usize,
+    references: &[HostTensor],
+    tolerance: Tolerance,
     dir: &Path,
     files: &[String],
 ) -> (Vec<Comparison>, Option<u64>) {
-    let mapped: Vec<Option<AlignedBuffer>> = task.sets[set]
-        .reference
+    let mapped: Vec<Option<AlignedBuffer>> = references
         .iter()
         .enumerate()
         .map(|(k, reference)| {
@@ -202,13 +212,12 @@ fn compare_files(
                 .and_then(|f| AlignedBuffer::map_file(&dir.join(f), reference.size_bytes()).ok())
         })
         .collect();
-    let comparisons = task.sets[set]
-        .reference
+    let comparisons = references
         .iter()
         .zip(&mapped)
         .map(|(reference, m)| {
             let bytes = m.as_ref().map_or(&[][..], AlignedBuffer::bytes);
-            compare(bytes, reference, task.task.tolerance)
+            compare(bytes, reference, tolerance)
         })
         .collect();
     let all_mapped: Option<Vec<&AlignedBuffer>> = mapped.iter().map(Option::as_ref).collect();
@@ -261,7 +270,7 @@ pub fn check(
     rec: &mut SampleRecord,
     artifact: &Path,
 ) -> Result<bool, BackendError> {
-    let job = run_worker(run, task, artifact, rec, true)?;
+    let job = run_worker(run, task, artifact, rec, true, None)?;
     rec.worker_seconds = Some(job.outcome.wall_seconds);
     if record_fault(rec, &job) {
         return Ok(false);
@@ -276,7 +285,13 @@ pub fn check(
     let mut late_trial = None;
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
-        let (comparisons, print) = compare_files(task, i, job.dir.path(), &trial.outputs);
+        let reference = &task.sets[i].reference;
+        let (comparisons, print) = compare_files(
+            reference,
+            task.task.tolerance,
+            job.dir.path(),
+            &trial.outputs,
+        );
         if print.is_some_and(|p| p != trial.outputs_fingerprint) && late_trial.is_none() {
             late_trial = Some(i);
         }
@@ -325,6 +340,12 @@ pub fn check(
     Ok(true)
 }
 
+/// A finished timing job with the parent's record of its calls.
+pub struct TimingJob {
+    job: FinishedJob,
+    calls: TimedCalls,
+}
+
 /// Times a kernel that passed its checks in a worker of its own; [`judge_timing`] then
 /// reads what it reported. Split so that the timing alone holds the whole machine.
 pub fn run_timing(
@@ -332,66 +353,143 @@ pub fn run_timing(
     task: &PreparedTask,
     rec: &mut SampleRecord,
     artifact: &Path,
-) -> Result<FinishedJob, BackendError> {
-    let job = run_worker(run, task, artifact, rec, false)?;
+) -> Result<TimingJob, BackendError> {
+    let mut calls = TimedCalls::new(
+        &task.timed_secret,
+        (rec.sample_index as usize, rec.turn as usize),
+        task.sets.len(),
+        task.checks.iter().map(|c| (c.seed, c.base)).collect(),
+        run.plan,
+    );
+    let job = run_worker(run, task, artifact, rec, false, Some(&mut calls))?;
     rec.timing_seconds = Some(job.outcome.wall_seconds);
-    Ok(job)
+    Ok(TimingJob { job, calls })
 }
 
-/// Re-checks the outputs of the timed calls and computes the speedups and the roofline
-/// flag from a finished timing job.
+/// Stores a sample whose timing went wrong as a fault.
+fn timing_fault(rec: &mut SampleRecord, fault: &str, detail: String) {
+    rec.outcome = Outcome::Fault;
+    rec.correct = false;
+    rec.fault = Some(fault.into());
+    rec.detail = Some(detail);
+}
+
+/// Checks the kept timed calls, each against its check set's reference. Returns
+/// whether any kept output changed after it was kept, and the first failure.
+fn check_kept_calls(
+    task: &PreparedTask,
+    timed: &TimingJob,
+    fingerprints: &[Option<u64>],
+) -> (bool, Option<String>) {
+    let mut late = false;
+    let mut first_failure = None;
+    for &(slot, position) in &timed.calls.kept {
+        let Some(check) = task.checks.get(slot).filter(|c| !c.reference.is_empty()) else {
+            first_failure.get_or_insert_with(|| format!("timed call {position}: no reference"));
+            continue;
+        };
+        let files: Vec<String> = (0..check.reference.len())
+            .map(|k| kept_file(slot, k))
+            .collect();
+        let (comparisons, print) = compare_files(
+            &check.reference,
+            task.task.tolerance,
+            timed.job.dir.path(),
+            &files,
+        );
+        late |= print.is_some() && print != fingerprints.get(slot).copied().flatten();
+        if first_failure.is_none()
+            && let Some(c) = comparisons.iter().find(|c| !c.passed)
+        {
+            first_failure = Some(format!(
+                "timed call {position} (inputs never seen before): {} elements out of \
+                     tolerance; first: {}",
+                c.mismatches,
+                c.first_mismatch.clone().unwrap_or_default()
+            ));
+        }
+    }
+    (late, first_failure)
+}
+
+/// Checks the outputs of the kept timed calls, cross-checks the worker's clock with
+/// the parent's, and computes the speedups and the roofline flag.
 pub fn judge_timing(
     run: &RunContext,
     task: &PreparedTask,
     rec: &mut SampleRecord,
-    job: FinishedJob,
+    timed: TimingJob,
 ) {
-    if record_fault(rec, &job) {
+    if record_fault(rec, &timed.job) {
         rec.correct = false;
         return;
     }
-    let Some(timing) = job
+    let Some(report) = timed
+        .job
         .outcome
         .result
         .as_ref()
         .ok()
         .and_then(|r| r.timing.as_ref())
     else {
-        rec.outcome = Outcome::Fault;
-        rec.correct = false;
-        rec.fault = Some("no_timing".into());
-        rec.detail = Some("the timing worker reported no timing".into());
+        timing_fault(
+            rec,
+            "no_timing",
+            "the timing worker reported no timing".into(),
+        );
         return;
     };
-    if let Some(status) = timing.failed_status {
-        rec.outcome = Outcome::Fault;
-        rec.correct = false;
-        rec.fault = Some(status_fault(run.backend.as_ref(), status));
-        rec.detail = Some(format!("kb_forward returned {status} during timing"));
+    let calls = &timed.calls.calls;
+    let failed = calls
+        .iter()
+        .find_map(|c| c.status.filter(|&s| s != 0))
+        .or(report.failed_status);
+    if let Some(status) = failed {
+        let fault = status_fault(run.backend.as_ref(), status);
+        timing_fault(
+            rec,
+            &fault,
+            format!("kb_forward returned {status} during timing"),
+        );
         return;
     }
-    let mut late = false;
-    let recheck_ok = timing.last_outputs.iter().enumerate().all(|(set, files)| {
-        if files.is_empty() {
-            return true;
-        }
-        let (comparisons, print) = compare_files(task, set, job.dir.path(), files);
-        let reported = timing.last_fingerprints.get(set).copied().flatten();
-        late |= print.is_some() && print != reported;
-        comparisons.iter().all(|c| c.passed)
-    });
+    let seconds: Vec<f64> = calls.iter().filter_map(|c| c.reported_seconds).collect();
+    let checks_due = task.checks.len().min(seconds.len().saturating_sub(1));
+    if seconds.len() < run.plan.min_calls.min(run.plan.max_calls)
+        || timed.calls.kept.len() < checks_due
+    {
+        timing_fault(
+            rec,
+            "no_timing",
+            format!("the timing worker made {} timed calls", seconds.len()),
+        );
+        return;
+    }
+    let (late, failure) = check_kept_calls(task, &timed, &report.kept_fingerprints);
     if late {
         record_late_writes(rec, "a timed call");
         return;
     }
-    rec.timed_outputs_ok = Some(recheck_ok);
-    if !recheck_ok {
+    rec.timed_outputs_ok = Some(failure.is_none());
+    if let Some(failure) = failure {
         rec.outcome = Outcome::Wrong;
         rec.correct = false;
-        rec.detail = Some("outputs of the timed calls differ from the reference".into());
+        rec.detail = Some(failure);
         return;
     }
-    if let Some(stats) = Stats::of(&timing.seconds) {
+    if let Some((worker, parent)) = clock_disagreement(calls) {
+        timing_fault(
+            rec,
+            "clock_mismatch",
+            format!(
+                "the worker's clock says a call takes {:.3} ms (median), the harness saw {:.3} ms",
+                worker * 1e3,
+                parent * 1e3
+            ),
+        );
+        return;
+    }
+    if let Some(stats) = Stats::of(&seconds) {
         rec.kernel = Some(stats);
         rec.speedup = task.baseline_median.map(|b| b / stats.median);
         rec.speedup_pytorch = task.pytorch_median.map(|b| b / stats.median);

@@ -44,10 +44,67 @@ pub fn trial_inputs(task: &Task, salt: &str) -> Vec<TrialSet> {
         .collect()
 }
 
+/// Timed calls checked per sample (see `timed_calls` for why seven suffice).
+pub const CHECKED_CALLS: usize = 7;
+
+/// The inputs of a timed call whose outputs are checked: trial set `base` perturbed
+/// with `seed` (`kbench_tasks::perturb`). Only the reference is kept; the inputs are
+/// made again when needed.
+#[derive(Debug, Clone)]
+pub struct CheckSet {
+    /// The trial set the inputs are made from.
+    pub base: usize,
+    /// The perturbation's seed, secret like the trial seeds.
+    pub seed: u64,
+    /// Reference outputs; empty until computed.
+    pub reference: Vec<HostTensor>,
+}
+
+impl CheckSet {
+    /// The inputs of this check, made from the trial sets.
+    pub fn inputs(
+        &self,
+        task: &Task,
+        trials: &[TrialSet],
+    ) -> Result<Vec<HostTensor>, kbench_tasks::TaskError> {
+        let base = trials
+            .get(self.base)
+            .ok_or_else(|| kbench_tasks::TaskError::Shape(format!("no trial set {}", self.base)))?;
+        task.perturbed(&base.inputs, self.seed)
+    }
+}
+
+/// A task's trial sets and the check sets of its timed calls.
+#[derive(Debug, Clone)]
+pub struct TaskSets {
+    /// The correctness trials.
+    pub trials: Vec<TrialSet>,
+    /// The checked timed calls' inputs.
+    pub checks: Vec<CheckSet>,
+}
+
+/// The check sets of `task` in a run with `salt`, references not yet run.
+pub fn check_sets(task: &Task, salt: &str) -> Vec<CheckSet> {
+    let id = format!("{}#timed", task.id());
+    (0..CHECKED_CALLS)
+        .map(|j| CheckSet {
+            base: j % TRIALS,
+            seed: trial_seed(salt, &id, j),
+            reference: Vec::new(),
+        })
+        .collect()
+}
+
 /// Runs the reference on every set that has no reference outputs yet.
-pub fn fill_references(task: &Task, sets: &mut [TrialSet]) -> Result<(), kbench_tasks::TaskError> {
-    for set in sets.iter_mut().filter(|s| s.reference.is_empty()) {
+pub fn fill_references(task: &Task, sets: &mut TaskSets) -> Result<(), kbench_tasks::TaskError> {
+    for set in sets.trials.iter_mut().filter(|s| s.reference.is_empty()) {
         set.reference = task.run_reference(&set.inputs)?;
+    }
+    for j in 0..sets.checks.len() {
+        if sets.checks[j].reference.is_empty() {
+            let inputs = sets.checks[j].inputs(task, &sets.trials)?;
+            sets.checks[j].reference = task.run_reference(&inputs)?;
+        }
     }
     Ok(())
 }

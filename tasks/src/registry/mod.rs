@@ -91,6 +91,16 @@ pub fn find_any(id: &str) -> Result<&'static Task> {
     }
 }
 
+/// The identifier [`find_any`] finds `task` by: its id, prefixed with `exemplar:` for
+/// an exemplar.
+pub fn key_of(task: &Task) -> String {
+    if exemplars().iter().any(|e| std::ptr::eq(e, task)) {
+        format!("exemplar:{}", task.id())
+    } else {
+        task.id()
+    }
+}
+
 /// The task with identifier `id` (`<category>/<name>`).
 pub fn find(id: &str) -> Result<&'static Task> {
     all()
