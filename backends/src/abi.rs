@@ -229,6 +229,44 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     h.digest()
 }
 
+/// Most elements of one output a checked timed call keeps; a larger output keeps a
+/// secret random sample of this many (a cheat wrong on a fraction `f` of the elements
+/// escapes with probability `(1 - f)^KEPT_ELEMENTS`, nil for any cheat that saves time).
+pub const KEPT_ELEMENTS: usize = 1 << 20;
+
+/// The elements of an output of `numel` elements that a checked call keeps, for the
+/// parent's `seed`: `None` for all of them (at most [`KEPT_ELEMENTS`]); otherwise one
+/// position drawn in each of [`KEPT_ELEMENTS`] equal strata, ascending.
+pub fn kept_positions(numel: usize, seed: u64) -> Option<Vec<usize>> {
+    if numel <= KEPT_ELEMENTS {
+        return None;
+    }
+    let bound = |i: usize| (i as u128 * numel as u128 / KEPT_ELEMENTS as u128) as usize;
+    Some(
+        (0..KEPT_ELEMENTS)
+            .map(|i| {
+                let (start, end) = (bound(i), bound(i + 1));
+                let draw = kbench_tasks::generator::word(seed, i as u64);
+                start + ((u128::from(draw) * (end - start) as u128) >> 64) as usize
+            })
+            .collect(),
+    )
+}
+
+/// The seed that picks the kept elements of output `k` from a keep message's `seed`.
+pub fn kept_seed(seed: u64, k: usize) -> u64 {
+    kbench_tasks::generator::word(seed, k as u64)
+}
+
+/// The elements of `bytes` (elements of `size` bytes) at `positions`, in order.
+pub fn gather(bytes: &[u8], size: usize, positions: &[usize]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(positions.len() * size);
+    for &p in positions {
+        out.extend_from_slice(&bytes[p * size..(p + 1) * size]);
+    }
+    out
+}
+
 /// Fills a buffer with the poison of its dtype: quiet NaN for floats, `i64::MIN` /
 /// `i32::MIN` for integers, and the invalid byte 0xFF for booleans.
 pub fn poison(buffer: &mut AlignedBuffer, dtype: DType) {
@@ -337,6 +375,22 @@ mod tests {
                 i64::MIN.to_le_bytes()[..len % 8]
             );
         }
+    }
+
+    #[test]
+    fn large_outputs_keep_a_spread_sample() {
+        assert_eq!(kept_positions(KEPT_ELEMENTS, 1), None);
+        let n = 5 * KEPT_ELEMENTS + 3;
+        let p = kept_positions(n, 1).expect("sampled");
+        assert_eq!(p.len(), KEPT_ELEMENTS);
+        assert!(p.windows(2).all(|w| w[0] < w[1]), "ascending, distinct");
+        assert!(
+            p[0] < 5 && *p.last().expect("some") >= n - 6,
+            "spread end to end"
+        );
+        assert_ne!(Some(p), kept_positions(n, 2), "by seed");
+        let bytes: Vec<u8> = (0..40u8).collect();
+        assert_eq!(gather(&bytes, 4, &[1, 3]), vec![4, 5, 6, 7, 12, 13, 14, 15]);
     }
 
     #[test]

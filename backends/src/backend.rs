@@ -190,6 +190,9 @@ pub trait Backend: Send + Sync {
 /// Fills a set's inputs, given each input's raw bytes; `Err` with a reason.
 pub type InputWriter<'a> = dyn FnMut(&mut [&mut [u8]]) -> Result<(), String> + 'a;
 
+/// Reads a set's outputs, given each output's raw bytes; `Err` with a reason.
+pub type OutputReader<'a> = dyn FnMut(&[&[u8]]) -> Result<(), String> + 'a;
+
 /// A loaded kernel with its staged input sets, inside a worker process.
 pub trait LoadedKernel {
     /// Makes an input set resident where the kernel runs, with output buffers.
@@ -209,11 +212,10 @@ pub trait LoadedKernel {
         set: SetId,
         write: &mut InputWriter<'_>,
     ) -> Result<(), BackendError>;
-    /// Hands the set's outputs as they are now over to new files at `paths` (one per
-    /// output; moved where the outputs are files already, copied otherwise), gives the
-    /// set fresh output buffers, and returns the kept outputs'
-    /// [`crate::abi::fingerprint`].
-    fn keep_outputs(&mut self, set: SetId, paths: &[PathBuf]) -> Result<u64, BackendError>;
+    /// Shows `read` the set's outputs as they are now (host memory, or a host copy a
+    /// device backend makes first).
+    fn read_outputs(&mut self, set: SetId, read: &mut OutputReader<'_>)
+    -> Result<(), BackendError>;
     /// Fills the set's outputs with NaN (floats) or an invalid byte (bools).
     fn poison_outputs(&mut self, set: SetId);
     /// Calls the kernel once on a staged set.

@@ -128,6 +128,7 @@ mod tests {
             filesystem_confined: None,
             reads_confined: None,
             signals_confined: None,
+            syscalls_filtered: None,
             faster_than_roofline: Some(false),
         }
     }

@@ -148,24 +148,35 @@ impl Task {
     /// The inputs of a timed call with `seed` made from the trial set `base`, as
     /// tensors (what the parent runs the reference on).
     pub fn perturbed(&self, base: &[HostTensor], seed: u64) -> Result<Vec<HostTensor>> {
+        let mut out = base.to_vec();
+        self.perturb_into(base, seed, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the inputs of a timed call with `seed`, made from the trial set `base`,
+    /// into `out` (tensors of the same shapes, reused from call to call).
+    pub fn perturb_into(
+        &self,
+        base: &[HostTensor],
+        seed: u64,
+        out: &mut [HostTensor],
+    ) -> Result<()> {
         let src: Vec<std::borrow::Cow<'_, [u8]>> = base.iter().map(HostTensor::le_bytes).collect();
         let src_refs: Vec<&[u8]> = src.iter().map(AsRef::as_ref).collect();
-        let mut out: Vec<HostTensor> = base.to_vec();
         if let Some(mut dst) = out
             .iter_mut()
             .map(HostTensor::le_bytes_mut)
             .collect::<Option<Vec<&mut [u8]>>>()
         {
-            self.perturb_set(seed, &src_refs, &mut dst)?;
-            return Ok(out);
+            return self.perturb_set(seed, &src_refs, &mut dst);
         }
         let mut bytes: Vec<Vec<u8>> = src.iter().map(|s| vec![0u8; s.len()]).collect();
         let mut dst: Vec<&mut [u8]> = bytes.iter_mut().map(Vec::as_mut_slice).collect();
         self.perturb_set(seed, &src_refs, &mut dst)?;
-        base.iter()
-            .zip(&bytes)
-            .map(|(t, b)| HostTensor::from_le_bytes(t.dtype(), t.shape.clone(), b))
-            .collect()
+        for ((o, t), b) in out.iter_mut().zip(base).zip(&bytes) {
+            *o = HostTensor::from_le_bytes(t.dtype(), t.shape.clone(), b)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,10 +1,10 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
 use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, fingerprint, poison};
-use crate::backend::{BackendError, CallOutcome, InputWriter, LoadedKernel, SetId};
+use crate::backend::{BackendError, CallOutcome, InputWriter, LoadedKernel, OutputReader, SetId};
 use crate::timing::evict_from_caches;
 use crate::worker::TensorFile;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 struct StagedSet {
@@ -13,7 +13,6 @@ struct StagedSet {
     outputs: Vec<AlignedBuffer>,
     output_desc: Vec<KbTensor>,
     output_files: Vec<TensorFile>,
-    dir: PathBuf,
 }
 
 /// A `kb_forward` loaded from a shared library.
@@ -86,7 +85,6 @@ impl LoadedKernel for CpuKernel {
             outputs: output_bufs,
             output_desc,
             output_files: outputs.to_vec(),
-            dir: dir.to_path_buf(),
         });
         Ok(self.sets.len() - 1)
     }
@@ -105,31 +103,14 @@ impl LoadedKernel for CpuKernel {
         write(&mut inputs).map_err(BackendError::Protocol)
     }
 
-    fn keep_outputs(&mut self, set: SetId, paths: &[PathBuf]) -> Result<u64, BackendError> {
-        let s = self
-            .sets
-            .get_mut(set)
-            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))?;
-        if paths.len() != s.outputs.len() {
-            return Err(BackendError::Protocol(format!(
-                "{} files for {} outputs",
-                paths.len(),
-                s.outputs.len()
-            )));
-        }
-        let print = fingerprint(s.outputs.iter().map(AlignedBuffer::bytes));
-        // The outputs are shared mappings of files: the files move, the set gets new ones.
-        for (k, path) in paths.iter().enumerate() {
-            let file = &s.output_files[k];
-            let current = s.dir.join(&file.file);
-            std::fs::rename(&current, path)
-                .map_err(BackendError::io(format!("keeping {}", file.file)))?;
-            let mut buf = AlignedBuffer::create_shared_file(&current, file.size_bytes())
-                .map_err(BackendError::io(format!("creating {}", file.file)))?;
-            s.output_desc[k] = describe(&mut buf, file.dtype, &file.shape)?;
-            s.outputs[k] = buf;
-        }
-        Ok(print)
+    fn read_outputs(
+        &mut self,
+        set: SetId,
+        read: &mut OutputReader<'_>,
+    ) -> Result<(), BackendError> {
+        let s = self.set(set)?;
+        let outputs: Vec<&[u8]> = s.outputs.iter().map(AlignedBuffer::bytes).collect();
+        read(&outputs).map_err(BackendError::Protocol)
     }
 
     fn poison_outputs(&mut self, set: SetId) {

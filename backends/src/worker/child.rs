@@ -7,7 +7,7 @@ use super::protocol::{
     JOB_FILE, Job, ParentMessage, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport,
     TrialReport, WorkerMessage, WorkerSetup, kept_file, net_namespace,
 };
-use crate::abi::AlignedBuffer;
+use crate::abi::{AlignedBuffer, fingerprint, gather, kept_positions, kept_seed};
 use crate::backend::{BackendError, LoadedKernel, SetId};
 use crate::timing::{TimingPlan, run_warmup};
 use std::path::{Path, PathBuf};
@@ -160,6 +160,7 @@ fn time_calls(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut kept_fingerprints: Vec<Option<u64>> = Vec::new();
+    let mut changed_after_return = None;
     let mut failed_status = None;
     let warmups = run_warmup(plan, |i| {
         let set = sets[i % sets.len()];
@@ -177,6 +178,8 @@ fn time_calls(
             return Ok(TimingReport {
                 failed_status,
                 kept_fingerprints,
+                changed_after_return,
+                busy_thread_ms: None,
             });
         }
         Err(e) => return Err(e),
@@ -218,12 +221,14 @@ fn time_calls(
             failed_status = Some(outcome.status);
             break;
         }
+        // The outputs as the call left them; a kept call's are compared again below.
+        let at_return = kernel.output_fingerprint(set)?;
         match link.receive()? {
-            ParentMessage::Keep(slot) => {
-                let paths: Vec<PathBuf> = (0..job.outputs.len())
-                    .map(|k| dir.join(kept_file(slot, k)))
-                    .collect();
-                let print = kernel.keep_outputs(set, &paths)?;
+            ParentMessage::Keep { slot, seed } => {
+                if kernel.output_fingerprint(set)? != at_return {
+                    changed_after_return.get_or_insert(call);
+                }
+                let print = keep_outputs(kernel, set, job, dir, slot, seed)?;
                 if kept_fingerprints.len() <= slot {
                     kept_fingerprints.resize(slot + 1, None);
                 }
@@ -240,7 +245,81 @@ fn time_calls(
     Ok(TimingReport {
         failed_status,
         kept_fingerprints,
+        changed_after_return,
+        busy_thread_ms: busy_thread_ms(),
     })
+}
+
+/// CPU nanoseconds used so far by each thread of this process but the calling one
+/// (`/proc/self/task/*/schedstat`); empty where the system does not say.
+fn other_threads_cpu() -> Vec<(String, u64)> {
+    // SAFETY: gettid has no preconditions.
+    let me = unsafe { libc::gettid() }.to_string();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .map(|t| t.file_name().to_string_lossy().into_owned())
+        .filter(|tid| *tid != me)
+        .filter_map(|tid| {
+            let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+            let ns = text.split_whitespace().next()?.parse().ok()?;
+            Some((tid, ns))
+        })
+        .collect()
+}
+
+/// After the last call: milliseconds of CPU the busiest other thread used in a 30 ms
+/// window that starts 10 ms after it (when OpenMP's pool has stopped spinning and
+/// sleeps), if it used more than half of the window: a thread of the kernel still at
+/// work after `kb_forward` returned.
+fn busy_thread_ms() -> Option<f64> {
+    const SETTLE: std::time::Duration = std::time::Duration::from_millis(10);
+    const WINDOW: std::time::Duration = std::time::Duration::from_millis(30);
+    std::thread::sleep(SETTLE);
+    let before = other_threads_cpu();
+    std::thread::sleep(WINDOW);
+    let busiest = other_threads_cpu()
+        .into_iter()
+        .map(|(tid, ns)| {
+            let start = before
+                .iter()
+                .find(|(t, _)| *t == tid)
+                .map_or(0, |(_, n)| *n);
+            ns.saturating_sub(start) as f64 * 1e-6
+        })
+        .fold(0.0, f64::max);
+    (busiest > WINDOW.as_secs_f64() * 1e3 / 2.0).then_some(busiest)
+}
+
+/// Writes the set's outputs (or, for a large output, the elements the parent's `seed`
+/// picks) to the files of `slot`; returns their fingerprint.
+fn keep_outputs(
+    kernel: &mut dyn LoadedKernel,
+    set: SetId,
+    job: &Job,
+    dir: &Path,
+    slot: usize,
+    seed: u64,
+) -> Result<u64, BackendError> {
+    let mut print = 0;
+    kernel.read_outputs(set, &mut |outputs| {
+        let mut kept: Vec<std::borrow::Cow<'_, [u8]>> = Vec::with_capacity(outputs.len());
+        for (k, (bytes, spec)) in outputs.iter().zip(&job.outputs).enumerate() {
+            let size = spec.dtype.size_bytes();
+            let picked = kept_positions(bytes.len() / size.max(1), kept_seed(seed, k));
+            let part = match picked {
+                None => std::borrow::Cow::Borrowed(*bytes),
+                Some(positions) => std::borrow::Cow::Owned(gather(bytes, size, &positions)),
+            };
+            std::fs::write(dir.join(kept_file(slot, k)), &part).map_err(|e| e.to_string())?;
+            kept.push(part);
+        }
+        print = fingerprint(kept.iter().map(AsRef::as_ref));
+        Ok(())
+    })?;
+    Ok(print)
 }
 
 /// Runs the job in `dir`; the report is written last, atomically.
@@ -267,6 +346,8 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     readable.sort();
     readable.dedup();
     let confinement = super::sandbox::confine(dir, &readable);
+    // Last, so that the worker's own setup needs nothing it denies.
+    let syscalls_filtered = super::seccomp::install();
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
     for (s, files) in job.sets.iter().enumerate() {
@@ -309,6 +390,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         filesystem_confined: confinement.writes,
         reads_confined: confinement.reads,
         signals_confined: confinement.signals,
+        syscalls_filtered,
     };
     let tmp = dir.join(".report.json.tmp");
     std::fs::write(

@@ -12,6 +12,7 @@ pub mod link;
 pub mod parent;
 pub mod protocol;
 pub mod sandbox;
+pub mod seccomp;
 
 pub use parent::{Conversation, Fault, Limits, WorkerOutcome, run_job};
 pub use protocol::{

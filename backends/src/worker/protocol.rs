@@ -91,7 +91,8 @@ pub struct Job {
     pub task: String,
 }
 
-/// File name of output `k` kept in `slot` for the parent to check.
+/// File name of output `k` kept in `slot` for the parent to check: its raw bytes, or
+/// those of the sampled elements, in order.
 pub fn kept_file(slot: usize, k: usize) -> String {
     format!("kept_{slot}_{k}.bin")
 }
@@ -165,8 +166,14 @@ pub enum ParentMessage {
     },
     /// No more timed calls.
     Stop,
-    /// Copy the call's outputs to slot `n` (replacing what it held).
-    Keep(usize),
+    /// Keep the call's outputs in `slot` ([`kept_file`]): whole, or for a large output
+    /// the sample of elements `seed` picks ([`crate::abi::kept_positions`]).
+    Keep {
+        /// Slot.
+        slot: usize,
+        /// Picks the kept elements of a large output.
+        seed: u64,
+    },
     /// Do not keep the call's outputs.
     Drop,
 }
@@ -177,7 +184,7 @@ impl ParentMessage {
         match self {
             ParentMessage::Seed { seed, base } => format!("seed {seed} {base}"),
             ParentMessage::Stop => "stop".into(),
-            ParentMessage::Keep(slot) => format!("keep {slot}"),
+            ParentMessage::Keep { slot, seed } => format!("keep {slot} {seed}"),
             ParentMessage::Drop => "drop".into(),
         }
     }
@@ -190,7 +197,10 @@ impl ParentMessage {
                 seed: seed.parse().ok()?,
                 base: words.next()?.parse().ok()?,
             },
-            ("keep", Some(slot)) => ParentMessage::Keep(slot.parse().ok()?),
+            ("keep", Some(slot)) => ParentMessage::Keep {
+                slot: slot.parse().ok()?,
+                seed: words.next()?.parse().ok()?,
+            },
             ("drop", None) => ParentMessage::Drop,
             ("stop", None) => ParentMessage::Stop,
             _ => return None,
@@ -220,8 +230,15 @@ pub struct TimingReport {
     /// does not hear about otherwise).
     pub failed_status: Option<i32>,
     /// Per slot the parent asked to fill, the [`crate::abi::fingerprint`] of the kept
-    /// outputs as the call left them (files [`kept_file`]).
+    /// bytes as the call left them (files [`kept_file`]).
     pub kept_fingerprints: Vec<Option<u64>>,
+    /// The first kept call whose outputs changed between its return and its keeping.
+    #[serde(default)]
+    pub changed_after_return: Option<usize>,
+    /// CPU milliseconds a thread of the kernel used in a window after the last call,
+    /// when it was busy more than half of it.
+    #[serde(default)]
+    pub busy_thread_ms: Option<f64>,
 }
 
 /// What the worker reports.
@@ -241,6 +258,9 @@ pub struct Report {
     /// Whether the worker could signal, trace or reach by abstract socket only processes
     /// of its own sandbox (Landlock scopes): it cannot kill or inspect the harness.
     pub signals_confined: bool,
+    /// Whether the worker ran under the seccomp filter (`worker/seccomp.rs`).
+    #[serde(default)]
+    pub syscalls_filtered: bool,
 }
 
 /// The network namespace of this process, as the `/proc/self/ns/net` link target.
@@ -273,7 +293,7 @@ mod tests {
                 base: 4,
             },
             ParentMessage::Stop,
-            ParentMessage::Keep(6),
+            ParentMessage::Keep { slot: 6, seed: 9 },
             ParentMessage::Drop,
         ] {
             assert_eq!(ParentMessage::parse(&m.to_line()), Some(m));
@@ -295,7 +315,8 @@ mod tests {
             "drop 1",
             "seed -1 0",
             "seed 1",
-            "keep 1 2",
+            "keep 1",
+            "keep 1 2 3",
             "stop 1",
         ] {
             assert_eq!(ParentMessage::parse(junk), None, "{junk}");

@@ -6,7 +6,7 @@
 
 use super::compare::{Comparison, compare, trial_record};
 use super::prepare::PreparedTask;
-use super::timed_calls::{TimedCalls, clock_disagreement};
+use super::timed_calls::{CheckInputs, TimedCalls, clock_disagreement};
 use crate::extract::extract_code;
 use crate::models::Answer;
 use crate::outcome::Outcome;
@@ -82,6 +82,7 @@ pub fn new_record(
         filesystem_confined: None,
         reads_confined: None,
         signals_confined: None,
+        syscalls_filtered: None,
         worker_seconds: None,
         timing_seconds: None,
         trials: Vec::new(),
@@ -282,6 +283,7 @@ pub fn check(
     rec.filesystem_confined = Some(report.filesystem_confined);
     rec.reads_confined = Some(report.reads_confined);
     rec.signals_confined = Some(report.signals_confined);
+    rec.syscalls_filtered = Some(report.syscalls_filtered);
     let mut late_trial = None;
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);
@@ -358,7 +360,14 @@ pub fn run_timing(
         &task.timed_secret,
         (rec.sample_index as usize, rec.turn as usize),
         task.sets.len(),
-        task.checks.iter().map(|c| (c.seed, c.base)).collect(),
+        task.checks
+            .iter()
+            .map(|c| CheckInputs {
+                seed: c.seed,
+                base: c.base,
+                keep_seed: c.keep_seed,
+            })
+            .collect(),
         run.plan,
     );
     let job = run_worker(run, task, artifact, rec, false, Some(&mut calls))?;
@@ -383,27 +392,29 @@ fn check_kept_calls(
 ) -> (bool, Option<String>) {
     let mut late = false;
     let mut first_failure = None;
-    for &(slot, position) in &timed.calls.kept {
-        let Some(check) = task.checks.get(slot).filter(|c| !c.reference.is_empty()) else {
+    for kept in &timed.calls.kept {
+        let position = kept.position;
+        let Some(check) = task
+            .checks
+            .get(kept.slot)
+            .filter(|c| !c.reference.is_empty())
+        else {
             first_failure.get_or_insert_with(|| format!("timed call {position}: no reference"));
             continue;
         };
-        let files: Vec<String> = (0..check.reference.len())
-            .map(|k| kept_file(slot, k))
+        let reference = &check.reference;
+        let files: Vec<String> = (0..reference.len())
+            .map(|k| kept_file(kept.slot, k))
             .collect();
-        let (comparisons, print) = compare_files(
-            &check.reference,
-            task.task.tolerance,
-            timed.job.dir.path(),
-            &files,
-        );
-        late |= print.is_some() && print != fingerprints.get(slot).copied().flatten();
+        let (comparisons, print) =
+            compare_files(reference, task.task.tolerance, timed.job.dir.path(), &files);
+        late |= print.is_some() && print != fingerprints.get(kept.slot).copied().flatten();
         if first_failure.is_none()
             && let Some(c) = comparisons.iter().find(|c| !c.passed)
         {
             first_failure = Some(format!(
                 "timed call {position} (inputs never seen before): {} elements out of \
-                     tolerance; first: {}",
+                 tolerance; first: {}",
                 c.mismatches,
                 c.first_mismatch.clone().unwrap_or_default()
             ));
@@ -466,8 +477,19 @@ pub fn judge_timing(
         return;
     }
     let (late, failure) = check_kept_calls(task, &timed, &report.kept_fingerprints);
-    if late {
+    if late || report.changed_after_return.is_some() {
         record_late_writes(rec, "a timed call");
+        return;
+    }
+    if let Some(ms) = report.busy_thread_ms {
+        timing_fault(
+            rec,
+            "thread_still_running",
+            format!(
+                "a thread of the kernel used {ms:.0} ms of CPU in the 30 ms after the last \
+                 call returned: work left running outside the timed calls"
+            ),
+        );
         return;
     }
     rec.timed_outputs_ok = Some(failure.is_none());

@@ -47,31 +47,54 @@ impl TimedCall {
     }
 }
 
+/// What the parent tells the worker for a checked call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckInputs {
+    /// Perturbation seed.
+    pub seed: u64,
+    /// Trial set the inputs are made from.
+    pub base: usize,
+    /// Picks the kept elements of a large output.
+    pub keep_seed: u64,
+}
+
+/// A timed call whose outputs were kept for checking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeptCall {
+    /// The slot, which is also the check set's index.
+    pub slot: usize,
+    /// Its position among the timed calls.
+    pub position: usize,
+    /// Picks the kept elements of a large output (`kbench_backends::abi::kept_positions`).
+    pub seed: u64,
+}
+
 /// The conversation's state and record.
 pub struct TimedCalls {
     secret: [u8; 32],
     sets: usize,
     plan: TimingPlan,
-    /// The check sets' (seed, trial set), by slot.
-    checks: Vec<(u64, usize)>,
+    /// The check sets, by slot.
+    checks: Vec<CheckInputs>,
     /// Once the first call ended: the number of timed calls, and the positions that
     /// get a check set, with its slot.
     schedule: Option<(usize, HashMap<usize, usize>)>,
     /// Every timed call, in order.
     pub calls: Vec<TimedCall>,
-    /// (slot, position in `calls`) of every kept call.
-    pub kept: Vec<(usize, usize)>,
+    /// Every kept call: its slot, its position in `calls`, and the seed that picked
+    /// the kept elements of large outputs.
+    pub kept: Vec<KeptCall>,
 }
 
 impl TimedCalls {
     /// A conversation for one sample's timing job: `task_secret` is the task's secret
     /// for fresh inputs, `sample` and `turn` tell the samples apart, `sets` is the
-    /// number of trial sets, `checks` the check sets' (seed, trial set).
+    /// number of trial sets, `checks` the check sets.
     pub fn new(
         task_secret: &[u8; 32],
         (sample, turn): (usize, usize),
         sets: usize,
-        checks: Vec<(u64, usize)>,
+        checks: Vec<CheckInputs>,
         plan: TimingPlan,
     ) -> Self {
         let mut h = blake3::Hasher::new_keyed(task_secret);
@@ -148,7 +171,7 @@ impl Conversation for TimedCalls {
                     Some((_, placed)) => placed.get(&position).map(|&slot| self.checks[slot]),
                     None => None,
                 };
-                let (seed, base) = check.unwrap_or_else(|| {
+                let (seed, base) = check.map(|c| (c.seed, c.base)).unwrap_or_else(|| {
                     (
                         self.draw(b"seed", position),
                         self.below(b"base", position, self.sets),
@@ -198,8 +221,13 @@ impl Conversation for TimedCalls {
                     .and_then(|(_, placed)| placed.get(&position).copied());
                 Ok(Some(match slot {
                     Some(slot) => {
-                        self.kept.push((slot, position));
-                        ParentMessage::Keep(slot)
+                        let seed = self.checks[slot].keep_seed;
+                        self.kept.push(KeptCall {
+                            slot,
+                            position,
+                            seed,
+                        });
+                        ParentMessage::Keep { slot, seed }
                     }
                     None => ParentMessage::Drop,
                 }))
@@ -241,9 +269,13 @@ mod tests {
 
     const PLAN: TimingPlan = TimingPlan::STANDARD;
 
-    fn checks() -> Vec<(u64, usize)> {
+    fn checks() -> Vec<CheckInputs> {
         (0..CHECKED_CALLS as u64)
-            .map(|j| (1000 + j, j as usize % 5))
+            .map(|j| CheckInputs {
+                seed: 1000 + j,
+                base: j as usize % 5,
+                keep_seed: 2000 + j,
+            })
             .collect()
     }
 
@@ -286,11 +318,15 @@ mod tests {
             ParentMessage::Drop,
             "the first call is never checked"
         );
-        let mut slots: Vec<usize> = fast.kept.iter().map(|&(slot, _)| slot).collect();
+        let mut slots: Vec<usize> = fast.kept.iter().map(|k| k.slot).collect();
         slots.sort_unstable();
         assert_eq!(slots, (0..CHECKED_CALLS).collect::<Vec<_>>());
-        for &(slot, position) in &fast.kept {
-            assert_eq!(seeds[position], 1000 + slot as u64, "a check's own seed");
+        for k in &fast.kept {
+            assert_eq!(
+                seeds[k.position],
+                1000 + k.slot as u64,
+                "a check's own seed"
+            );
         }
         let mut unique = seeds.clone();
         unique.sort_unstable();
@@ -316,8 +352,8 @@ mod tests {
         for sample in 0..300 {
             let mut t = talk(sample);
             run_calls(&mut t, 0.001, 0.0);
-            for &(_, position) in &t.kept {
-                hits[position] += 1;
+            for k in &t.kept {
+                hits[k.position] += 1;
             }
         }
         assert_eq!(hits[0], 0);

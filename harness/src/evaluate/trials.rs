@@ -2,6 +2,7 @@
 //! secret salt, reference outputs, and the raw input files the workers read.
 
 use kbench_backends::BackendError;
+use kbench_backends::abi::{gather, kept_positions, kept_seed};
 use kbench_backends::worker::TensorFile;
 use kbench_tasks::{HostTensor, Task};
 use std::path::Path;
@@ -48,29 +49,52 @@ pub fn trial_inputs(task: &Task, salt: &str) -> Vec<TrialSet> {
 pub const CHECKED_CALLS: usize = 7;
 
 /// The inputs of a timed call whose outputs are checked: trial set `base` perturbed
-/// with `seed` (`kbench_tasks::perturb`). Only the reference is kept; the inputs are
-/// made again when needed.
+/// with `seed` (`kbench_tasks::perturb`). Only the reference is kept (for a large
+/// output, at the elements `keep_seed` picks); the inputs are made again when needed.
 #[derive(Debug, Clone)]
 pub struct CheckSet {
     /// The trial set the inputs are made from.
     pub base: usize,
     /// The perturbation's seed, secret like the trial seeds.
     pub seed: u64,
-    /// Reference outputs; empty until computed.
+    /// Picks the checked elements of a large output
+    /// (`kbench_backends::abi::kept_positions`), secret too.
+    pub keep_seed: u64,
+    /// Reference outputs at the kept elements; empty until computed.
     pub reference: Vec<HostTensor>,
 }
 
 impl CheckSet {
-    /// The inputs of this check, made from the trial sets.
-    pub fn inputs(
+    /// Keeps the reference outputs `full` at the elements this check keeps.
+    pub fn keep_reference(&mut self, full: Vec<HostTensor>) {
+        self.reference = full
+            .into_iter()
+            .enumerate()
+            .map(
+                |(k, r)| match kept_positions(r.len(), kept_seed(self.keep_seed, k)) {
+                    None => r,
+                    Some(positions) => {
+                        let bytes = gather(&r.le_bytes(), r.dtype().size_bytes(), &positions);
+                        HostTensor::from_le_bytes(r.dtype(), vec![positions.len()], &bytes)
+                            .unwrap_or(r)
+                    }
+                },
+            )
+            .collect();
+    }
+
+    /// Writes the inputs of this check, made from the trial sets, into `out` (tensors
+    /// of the trial sets' shapes, reused: a check allocates nothing).
+    pub fn inputs_into(
         &self,
         task: &Task,
         trials: &[TrialSet],
-    ) -> Result<Vec<HostTensor>, kbench_tasks::TaskError> {
+        out: &mut [HostTensor],
+    ) -> Result<(), kbench_tasks::TaskError> {
         let base = trials
             .get(self.base)
             .ok_or_else(|| kbench_tasks::TaskError::Shape(format!("no trial set {}", self.base)))?;
-        task.perturbed(&base.inputs, self.seed)
+        task.perturb_into(&base.inputs, self.seed, out)
     }
 }
 
@@ -90,6 +114,7 @@ pub fn check_sets(task: &Task, salt: &str) -> Vec<CheckSet> {
         .map(|j| CheckSet {
             base: j % TRIALS,
             seed: trial_seed(salt, &id, j),
+            keep_seed: trial_seed(salt, &id, CHECKED_CALLS + j),
             reference: Vec::new(),
         })
         .collect()
@@ -100,10 +125,13 @@ pub fn fill_references(task: &Task, sets: &mut TaskSets) -> Result<(), kbench_ta
     for set in sets.trials.iter_mut().filter(|s| s.reference.is_empty()) {
         set.reference = task.run_reference(&set.inputs)?;
     }
+    let mut scratch: Option<Vec<HostTensor>> = None;
     for j in 0..sets.checks.len() {
         if sets.checks[j].reference.is_empty() {
-            let inputs = sets.checks[j].inputs(task, &sets.trials)?;
-            sets.checks[j].reference = task.run_reference(&inputs)?;
+            let inputs = scratch.get_or_insert_with(|| sets.trials[0].inputs.clone());
+            sets.checks[j].inputs_into(task, &sets.trials, inputs)?;
+            let full = task.run_reference(inputs)?;
+            sets.checks[j].keep_reference(full);
         }
     }
     Ok(())

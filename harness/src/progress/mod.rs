@@ -140,6 +140,8 @@ pub struct SandboxTally {
     pub reads_confined: usize,
     /// Unable to signal or trace the harness.
     pub signals_confined: usize,
+    /// Under the seccomp filter.
+    pub syscalls_filtered: usize,
 }
 
 impl SandboxTally {
@@ -152,6 +154,7 @@ impl SandboxTally {
             t.writes_confined += usize::from(s.filesystem_confined == Some(true));
             t.reads_confined += usize::from(s.reads_confined == Some(true));
             t.signals_confined += usize::from(s.signals_confined == Some(true));
+            t.syscalls_filtered += usize::from(s.syscalls_filtered == Some(true));
         }
         t
     }

@@ -107,12 +107,14 @@ pub fn render(f: &RunFinished) -> String {
             b.writes_confined,
             b.reads_confined,
             b.signals_confined,
+            b.syscalls_filtered,
         ]
         .iter()
         .all(|&n| n == b.workers);
         text.push_str(&format!(
             "sandbox{}: of {} workers, {} without network, {} writing only their job folder, \
-             {} reading only their job's files, {} unable to signal or trace the harness\n",
+             {} reading only their job's files, {} unable to signal or trace the harness, {} \
+             under the system-call filter\n",
             if all_held {
                 ""
             } else {
@@ -122,7 +124,8 @@ pub fn render(f: &RunFinished) -> String {
             b.network_isolated,
             b.writes_confined,
             b.reads_confined,
-            b.signals_confined
+            b.signals_confined,
+            b.syscalls_filtered
         ));
     }
     let p = &f.phases;

@@ -160,6 +160,8 @@ pub struct SampleRecord {
     pub reads_confined: Option<bool>,
     /// The worker could signal or trace only processes of its own sandbox.
     pub signals_confined: Option<bool>,
+    /// The worker ran under the seccomp filter.
+    pub syscalls_filtered: Option<bool>,
     /// Wall-clock seconds of the correctness worker.
     pub worker_seconds: Option<f64>,
     /// Wall-clock seconds of the timing worker.
@@ -205,6 +207,8 @@ pub struct SampleRow {
     pub reads_confined: Option<bool>,
     /// The worker could signal or trace only processes of its own sandbox.
     pub signals_confined: Option<bool>,
+    /// The worker ran under the seccomp filter.
+    pub syscalls_filtered: Option<bool>,
 }
 
 /// The last turn of a sample, as the repair loop needs it.
