@@ -129,6 +129,7 @@ mod tests {
             reads_confined: None,
             signals_confined: None,
             syscalls_filtered: None,
+            processes_hidden: None,
             faster_than_roofline: Some(false),
         }
     }

@@ -153,3 +153,27 @@ fn kernels_have_no_privileges() {
         "a privilege got through: {row:?}"
     );
 }
+
+/// In a PID namespace of its own, the worker is process 2 under its own init, and the
+/// `/proc` it sees holds nothing of the harness: the kernel writes 42 everywhere if it
+/// sees otherwise. Where the machine refuses the namespaces, the sample says so and the
+/// test says it skipped.
+#[test]
+fn kernels_see_no_process_outside_their_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let harness = std::process::id();
+    let body = format!(
+        "char path[64]; std::snprintf(path, sizeof path, \"/proc/%d\", {harness});\n\
+         int seen = getpid() != 2 || getppid() != 1 || access(path, F_OK) == 0;\n\
+         for (int64_t i = 0; i < n; ++i) y[i] = seen ? 42.0f : (x[i] > 0 ? x[i] : 0);"
+    );
+    let answer = elementwise_answer(&body).replace(
+        "#include <cmath>",
+        "#include <cmath>\n#include <cstdio>\n#include <unistd.h>",
+    );
+    let row = evaluate_relu(dir.path(), &answer);
+    match row.processes_hidden {
+        Some(true) => assert_eq!(row.outcome.as_str(), "correct", "{row:?}"),
+        _ => println!("SKIPPED (processes): no PID namespace for the worker here: {row:?}"),
+    }
+}

@@ -36,9 +36,11 @@ fn publish(
 }
 
 /// Applies the parent's [`WorkerSetup`] to this process: die with the parent, no core
-/// files, the memory limit, a network namespace of its own, no capabilities. Called first, while the
-/// process has one thread (a namespace can only be entered then).
-fn set_up() -> Result<(), BackendError> {
+/// files, the memory limit, a network namespace of its own, PID and mount namespaces
+/// with a private `/proc` (see `pid_namespace`), no capabilities. Called first, while
+/// the process has one thread (a namespace can only be entered then). Returns whether
+/// the processes outside are hidden.
+fn set_up() -> Result<bool, BackendError> {
     let text = std::env::var(SETUP_ENV)
         .map_err(|_| BackendError::Protocol(format!("{SETUP_ENV} is not set")))?;
     let setup: WorkerSetup = serde_json::from_str(&text)
@@ -73,7 +75,9 @@ fn set_up() -> Result<(), BackendError> {
             libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
         }
     }
-    drop_capabilities()
+    let processes_hidden = super::pid_namespace::isolate_processes();
+    drop_capabilities()?;
+    Ok(processes_hidden)
 }
 
 /// Highest capability number any kernel defines today (`CAP_CHECKPOINT_RESTORE` is 40);
@@ -324,7 +328,7 @@ fn keep_outputs(
 
 /// Runs the job in `dir`; the report is written last, atomically.
 pub fn run(dir: &Path) -> Result<(), BackendError> {
-    set_up()?;
+    let processes_hidden = set_up()?;
     let mut link = ParentLink::take_standard_streams()?;
     let job: Job = serde_json::from_slice(
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
@@ -391,6 +395,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         reads_confined: confinement.reads,
         signals_confined: confinement.signals,
         syscalls_filtered,
+        processes_hidden,
     };
     let tmp = dir.join(".report.json.tmp");
     std::fs::write(

@@ -10,6 +10,7 @@
 pub mod child;
 pub mod link;
 pub mod parent;
+pub mod pid_namespace;
 pub mod protocol;
 pub mod sandbox;
 pub mod seccomp;

@@ -261,6 +261,10 @@ pub struct Report {
     /// Whether the worker ran under the seccomp filter (`worker/seccomp.rs`).
     #[serde(default)]
     pub syscalls_filtered: bool,
+    /// Whether the worker ran in PID and mount namespaces of its own with a private
+    /// `/proc` (`worker/pid_namespace.rs`): no process outside is visible to it.
+    #[serde(default)]
+    pub processes_hidden: bool,
 }
 
 /// The network namespace of this process, as the `/proc/self/ns/net` link target.

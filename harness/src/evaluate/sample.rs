@@ -83,6 +83,7 @@ pub fn new_record(
         reads_confined: None,
         signals_confined: None,
         syscalls_filtered: None,
+        processes_hidden: None,
         worker_seconds: None,
         timing_seconds: None,
         trials: Vec::new(),
@@ -284,6 +285,7 @@ pub fn check(
     rec.reads_confined = Some(report.reads_confined);
     rec.signals_confined = Some(report.signals_confined);
     rec.syscalls_filtered = Some(report.syscalls_filtered);
+    rec.processes_hidden = Some(report.processes_hidden);
     let mut late_trial = None;
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);

@@ -142,6 +142,8 @@ pub struct SandboxTally {
     pub signals_confined: usize,
     /// Under the seccomp filter.
     pub syscalls_filtered: usize,
+    /// In PID and mount namespaces of their own.
+    pub processes_hidden: usize,
 }
 
 impl SandboxTally {
@@ -155,6 +157,7 @@ impl SandboxTally {
             t.reads_confined += usize::from(s.reads_confined == Some(true));
             t.signals_confined += usize::from(s.signals_confined == Some(true));
             t.syscalls_filtered += usize::from(s.syscalls_filtered == Some(true));
+            t.processes_hidden += usize::from(s.processes_hidden == Some(true));
         }
         t
     }

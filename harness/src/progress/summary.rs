@@ -108,13 +108,14 @@ pub fn render(f: &RunFinished) -> String {
             b.reads_confined,
             b.signals_confined,
             b.syscalls_filtered,
+            b.processes_hidden,
         ]
         .iter()
         .all(|&n| n == b.workers);
         text.push_str(&format!(
             "sandbox{}: of {} workers, {} without network, {} writing only their job folder, \
              {} reading only their job's files, {} unable to signal or trace the harness, {} \
-             under the system-call filter\n",
+             under the system-call filter, {} seeing no process outside their own\n",
             if all_held {
                 ""
             } else {
@@ -125,7 +126,8 @@ pub fn render(f: &RunFinished) -> String {
             b.writes_confined,
             b.reads_confined,
             b.signals_confined,
-            b.syscalls_filtered
+            b.syscalls_filtered,
+            b.processes_hidden
         ));
     }
     let p = &f.phases;

@@ -162,6 +162,8 @@ pub struct SampleRecord {
     pub signals_confined: Option<bool>,
     /// The worker ran under the seccomp filter.
     pub syscalls_filtered: Option<bool>,
+    /// The worker ran in PID and mount namespaces of its own with a private `/proc`.
+    pub processes_hidden: Option<bool>,
     /// Wall-clock seconds of the correctness worker.
     pub worker_seconds: Option<f64>,
     /// Wall-clock seconds of the timing worker.
@@ -209,6 +211,8 @@ pub struct SampleRow {
     pub signals_confined: Option<bool>,
     /// The worker ran under the seccomp filter.
     pub syscalls_filtered: Option<bool>,
+    /// The worker ran in PID and mount namespaces of its own with a private `/proc`.
+    pub processes_hidden: Option<bool>,
 }
 
 /// The last turn of a sample, as the repair loop needs it.
