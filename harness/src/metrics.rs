@@ -130,6 +130,7 @@ mod tests {
             signals_confined: None,
             syscalls_filtered: None,
             processes_hidden: None,
+            unprivileged: None,
             faster_than_roofline: Some(false),
         }
     }

@@ -5,7 +5,7 @@
 use super::link::ParentLink;
 use super::protocol::{
     JOB_FILE, Job, ParentMessage, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport,
-    TrialReport, WorkerMessage, WorkerSetup, kept_file, net_namespace,
+    TrialReport, UNPRIVILEGED_ID, WorkerMessage, WorkerSetup, kept_file, net_namespace,
 };
 use crate::abi::{AlignedBuffer, fingerprint, gather, kept_positions, kept_seed};
 use crate::backend::{BackendError, LoadedKernel, SetId};
@@ -39,8 +39,8 @@ fn publish(
 /// files, the memory limit, a network namespace of its own, PID and mount namespaces
 /// with a private `/proc` (see `pid_namespace`), no capabilities. Called first, while
 /// the process has one thread (a namespace can only be entered then). Returns whether
-/// the processes outside are hidden.
-fn set_up() -> Result<bool, BackendError> {
+/// the processes outside are hidden and whether it runs as an unprivileged user.
+fn set_up() -> Result<(bool, bool), BackendError> {
     let text = std::env::var(SETUP_ENV)
         .map_err(|_| BackendError::Protocol(format!("{SETUP_ENV} is not set")))?;
     let setup: WorkerSetup = serde_json::from_str(&text)
@@ -76,19 +76,45 @@ fn set_up() -> Result<bool, BackendError> {
         }
     }
     let processes_hidden = super::pid_namespace::isolate_processes();
-    drop_capabilities()?;
-    Ok(processes_hidden)
+    let unprivileged = drop_privileges()?;
+    Ok((processes_hidden, unprivileged))
 }
 
 /// Highest capability number any kernel defines today (`CAP_CHECKPOINT_RESTORE` is 40);
 /// dropping a number the kernel does not know fails harmlessly.
 const LAST_CAPABILITY: libc::c_ulong = 63;
 
-/// Gives up every capability, for good: a worker started by root would otherwise keep
-/// the power to reboot the machine, load kernel modules, set the clock the harness
-/// times with, or raise its own limits. Landlock's `no_new_privs` then keeps a setuid
-/// program from bringing them back.
-fn drop_capabilities() -> Result<(), BackendError> {
+/// Becomes [`UNPRIVILEGED_ID`] when started by root (the bounding set already empty,
+/// so nothing comes back): no supplementary groups, then group, then user. Changing
+/// credentials clears the parent-death signal and the dumpable flag, so both are set
+/// again. Returns whether the process now runs as someone other than root.
+///
+/// # Safety
+/// Plain system calls on this process; call while it has one thread.
+unsafe fn become_unprivileged() -> bool {
+    // SAFETY: as the function's contract says.
+    unsafe {
+        if libc::geteuid() == 0 {
+            let id = UNPRIVILEGED_ID;
+            let changed = libc::setgroups(0, std::ptr::null()) == 0
+                && libc::setresgid(id, id, id) == 0
+                && libc::setresuid(id, id, id) == 0;
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            libc::prctl(libc::PR_SET_DUMPABLE, 1);
+            if !changed || libc::getppid() == 0 {
+                return false;
+            }
+        }
+        libc::geteuid() != 0
+    }
+}
+
+/// Gives up every capability, for good, and root too: a worker started by root would
+/// otherwise keep the power to reboot the machine, load kernel modules, set the clock
+/// the harness times with, raise its own limits, or write any file root owns. Landlock's
+/// `no_new_privs` then keeps a setuid program from bringing them back. Returns whether
+/// the worker now runs as an unprivileged user.
+fn drop_privileges() -> Result<bool, BackendError> {
     #[repr(C)]
     struct Header {
         version: u32,
@@ -111,8 +137,9 @@ fn drop_capabilities() -> Result<(), BackendError> {
         permitted: 0,
         inheritable: 0,
     }; 2];
-    // SAFETY: prctl and capset on this process with valid, correctly laid out structs.
-    unsafe {
+    // SAFETY: prctl, the credential calls and capset on this single-threaded process
+    // with valid, correctly laid out structs.
+    let unprivileged = unsafe {
         libc::prctl(
             libc::PR_CAP_AMBIENT,
             libc::PR_CAP_AMBIENT_CLEAR_ALL,
@@ -125,14 +152,16 @@ fn drop_capabilities() -> Result<(), BackendError> {
         for cap in 0..=LAST_CAPABILITY {
             libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
         }
+        let unprivileged = become_unprivileged();
         if libc::syscall(libc::SYS_capset, &header, none.as_ptr()) != 0 {
             return Err(BackendError::Protocol(format!(
                 "dropping capabilities: {}",
                 std::io::Error::last_os_error()
             )));
         }
-    }
-    Ok(())
+        unprivileged
+    };
+    Ok(unprivileged)
 }
 
 /// The timed calls of a timing job, in conversation with the parent: warm-up calls on
@@ -328,7 +357,7 @@ fn keep_outputs(
 
 /// Runs the job in `dir`; the report is written last, atomically.
 pub fn run(dir: &Path) -> Result<(), BackendError> {
-    let processes_hidden = set_up()?;
+    let (processes_hidden, unprivileged) = set_up()?;
     let mut link = ParentLink::take_standard_streams()?;
     let job: Job = serde_json::from_slice(
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
@@ -396,6 +425,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         signals_confined: confinement.signals,
         syscalls_filtered,
         processes_hidden,
+        unprivileged,
     };
     let tmp = dir.join(".report.json.tmp");
     std::fs::write(

@@ -33,6 +33,18 @@ pub struct WorkerSetup {
     pub isolate_network: bool,
 }
 
+/// The user and group a worker started by root runs as (`nobody`); the parent gives it
+/// its job folder.
+pub const UNPRIVILEGED_ID: u32 = 65534;
+
+/// Permissions of what the parent writes for workers to read: readable by all, written
+/// by the harness only (a worker started by root runs as [`UNPRIVILEGED_ID`]).
+pub const WORKER_READABLE_MODE: u32 = 0o644;
+
+/// Permissions of the harness's folders on the way to a job: others may pass through,
+/// not list them.
+pub const WORKER_PASSABLE_MODE: u32 = 0o711;
+
 /// File name of the job description.
 pub const JOB_FILE: &str = "job.json";
 /// File name of the worker's report.
@@ -52,7 +64,9 @@ pub struct TensorFile {
 impl TensorFile {
     /// Writes `tensor` as `file` in `dir`.
     pub fn write(dir: &Path, file: String, tensor: &HostTensor) -> Result<Self, BackendError> {
-        std::fs::write(dir.join(&file), tensor.le_bytes())
+        let path = dir.join(&file);
+        std::fs::write(&path, tensor.le_bytes())
+            .and_then(|()| set_mode(&path, WORKER_READABLE_MODE))
             .map_err(BackendError::io(format!("writing {file}")))?;
         Ok(TensorFile {
             file,
@@ -265,6 +279,16 @@ pub struct Report {
     /// `/proc` (`worker/pid_namespace.rs`): no process outside is visible to it.
     #[serde(default)]
     pub processes_hidden: bool,
+    /// Whether the worker ran as a user other than root ([`UNPRIVILEGED_ID`] when the
+    /// harness is root).
+    #[serde(default)]
+    pub unprivileged: bool,
+}
+
+/// Sets the permission bits of `path`.
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
 
 /// The network namespace of this process, as the `/proc/self/ns/net` link target.

@@ -14,7 +14,7 @@ use crate::store::SampleRecord;
 use kbench_backends::abi::{AlignedBuffer, fingerprint};
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
-use kbench_backends::worker::protocol::kept_file;
+use kbench_backends::worker::protocol::{self, kept_file};
 use kbench_backends::worker::{Conversation, Job, Limits, WorkerOutcome, run_job};
 use kbench_backends::{Backend, BackendError, Roofline};
 use kbench_tasks::{HostTensor, Tolerance};
@@ -84,6 +84,7 @@ pub fn new_record(
         signals_confined: None,
         syscalls_filtered: None,
         processes_hidden: None,
+        unprivileged: None,
         worker_seconds: None,
         timing_seconds: None,
         trials: Vec::new(),
@@ -155,9 +156,10 @@ fn run_worker(
         ))
         .tempdir_in(&task.dir)
         .map_err(BackendError::io("creating a job folder"))?;
+    let artifact = hand_over(dir.path(), artifact)?;
     let job = Job {
         backend: run.backend.name().to_string(),
-        artifact: artifact.to_path_buf(),
+        artifact,
         sets: task.input_files.clone(),
         outputs: task
             .task
@@ -170,13 +172,15 @@ fn run_worker(
             .collect(),
         check,
         timing: (!check).then_some(run.plan),
-        parent_net_namespace: kbench_backends::worker::protocol::net_namespace(),
+        parent_net_namespace: protocol::net_namespace(),
         task: kbench_tasks::registry::key_of(task.task),
     };
+    let job_file = dir.path().join(protocol::JOB_FILE);
     std::fs::write(
-        dir.path().join(kbench_backends::worker::protocol::JOB_FILE),
+        &job_file,
         serde_json::to_vec(&job).map_err(|e| BackendError::Protocol(e.to_string()))?,
     )
+    .and_then(|()| protocol::set_mode(&job_file, protocol::WORKER_READABLE_MODE))
     .map_err(BackendError::io("writing job.json"))?;
     let outcome = run_job(
         &run.worker_exe,
@@ -192,6 +196,21 @@ fn run_worker(
         )));
     }
     Ok(FinishedJob { dir, outcome })
+}
+
+/// Makes `dir` the worker's: a copy of the kernel inside it (the compile cache may sit
+/// where the worker cannot read), and, when the harness is root, the folder given to
+/// the unprivileged user the worker becomes. Returns the kernel's path in `dir`.
+fn hand_over(dir: &Path, artifact: &Path) -> Result<PathBuf, BackendError> {
+    let local = dir.join("kernel.so");
+    std::fs::copy(artifact, &local).map_err(BackendError::io("copying the kernel"))?;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let id = protocol::UNPRIVILEGED_ID;
+        std::os::unix::fs::chown(dir, Some(id), Some(id))
+            .map_err(BackendError::io("giving the job folder to the worker"))?;
+    }
+    Ok(local)
 }
 
 /// Compares the output files a worker named with `references`. The files are mapped,
@@ -286,6 +305,7 @@ pub fn check(
     rec.signals_confined = Some(report.signals_confined);
     rec.syscalls_filtered = Some(report.syscalls_filtered);
     rec.processes_hidden = Some(report.processes_hidden);
+    rec.unprivileged = Some(report.unprivileged);
     let mut late_trial = None;
     for (i, trial) in report.trials.iter().enumerate() {
         let unchanged = task.input_digests.get(i) == Some(&trial.input_digest_after);

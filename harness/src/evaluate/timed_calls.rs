@@ -238,10 +238,12 @@ impl Conversation for TimedCalls {
 
 /// Medians of the worker's and the parent's times of the same calls, when they
 /// disagree: the parent's interval holds the call plus two messages' delivery, which on
-/// a busy machine (the kernel's threads on every core) can take a few milliseconds, so
-/// the median gap may exceed the worker's median by half of it plus 5 ms before it is a
-/// lie. A kernel that slows or stops the worker's clock is caught here (a small lie on
-/// a short call is not: the roofline flag remains for those).
+/// a loaded machine (the kernel's threads on every core, other runs beside this one)
+/// can take a scheduler's time slice or more, so the median gap must exceed the
+/// worker's median plus 20 ms before it counts as a lie. A kernel that stops or slows
+/// the worker's clock on calls of tens of milliseconds or more is caught here; on
+/// shorter calls such a lie shows as a time below the roofline instead (that flag
+/// stays), and a lie of less than half the call goes unseen.
 pub fn clock_disagreement(calls: &[TimedCall]) -> Option<(f64, f64)> {
     let mut worker: Vec<f64> = calls.iter().filter_map(|c| c.reported_seconds).collect();
     let mut gaps: Vec<f64> = calls
@@ -258,7 +260,7 @@ pub fn clock_disagreement(calls: &[TimedCall]) -> Option<(f64, f64)> {
         median(&mut gaps)?,
         median(&mut parent)?,
     );
-    (g > 0.1 * p + 2e-3).then_some((w, p))
+    (g > w + 20e-3).then_some((w, p))
 }
 
 #[cfg(test)]
@@ -386,16 +388,16 @@ mod tests {
         let mut honest = talk(0);
         run_calls(&mut honest, 0.020, 0.0001);
         assert_eq!(clock_disagreement(&honest.calls), None);
-        let mut tiny = talk(0);
-        run_calls(&mut tiny, 0.000_01, 0.0015);
+        let mut loaded = talk(0);
+        run_calls(&mut loaded, 0.001, 0.015);
         assert_eq!(
-            clock_disagreement(&tiny.calls),
+            clock_disagreement(&loaded.calls),
             None,
-            "delivery is not a lie"
+            "slow delivery on a loaded machine is not a lie"
         );
         let mut patched = talk(0);
-        run_calls(&mut patched, 0.005, 0.015);
+        run_calls(&mut patched, 0.000_001, 0.1);
         let (worker, parent) = clock_disagreement(&patched.calls).expect("caught");
-        assert!(worker < 0.006 && parent > 0.019, "{worker} {parent}");
+        assert!(worker < 0.001 && parent > 0.09, "{worker} {parent}");
     }
 }

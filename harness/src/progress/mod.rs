@@ -144,6 +144,8 @@ pub struct SandboxTally {
     pub syscalls_filtered: usize,
     /// In PID and mount namespaces of their own.
     pub processes_hidden: usize,
+    /// Running as a user other than root.
+    pub unprivileged: usize,
 }
 
 impl SandboxTally {
@@ -158,6 +160,7 @@ impl SandboxTally {
             t.signals_confined += usize::from(s.signals_confined == Some(true));
             t.syscalls_filtered += usize::from(s.syscalls_filtered == Some(true));
             t.processes_hidden += usize::from(s.processes_hidden == Some(true));
+            t.unprivileged += usize::from(s.unprivileged == Some(true));
         }
         t
     }

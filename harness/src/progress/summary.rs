@@ -109,13 +109,14 @@ pub fn render(f: &RunFinished) -> String {
             b.signals_confined,
             b.syscalls_filtered,
             b.processes_hidden,
+            b.unprivileged,
         ]
         .iter()
         .all(|&n| n == b.workers);
         text.push_str(&format!(
             "sandbox{}: of {} workers, {} without network, {} writing only their job folder, \
              {} reading only their job's files, {} unable to signal or trace the harness, {} \
-             under the system-call filter, {} seeing no process outside their own\n",
+             under the system-call filter, {} seeing no process outside their own, {} not root\n",
             if all_held {
                 ""
             } else {
@@ -127,7 +128,8 @@ pub fn render(f: &RunFinished) -> String {
             b.reads_confined,
             b.signals_confined,
             b.syscalls_filtered,
-            b.processes_hidden
+            b.processes_hidden,
+            b.unprivileged
         ));
     }
     let p = &f.phases;

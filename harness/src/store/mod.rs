@@ -283,9 +283,9 @@ impl Store {
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
                speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
                reads_confined, signals_confined, syscalls_filtered, processes_hidden, \
-               worker_seconds, timing_seconds, created_at) \
+               unprivileged, worker_seconds, timing_seconds, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -327,6 +327,7 @@ impl Store {
         .bind(s.signals_confined)
         .bind(s.syscalls_filtered)
         .bind(s.processes_hidden)
+        .bind(s.unprivileged)
         .bind(s.worker_seconds)
         .bind(s.timing_seconds)
         .execute(&mut *tx)
@@ -447,7 +448,7 @@ impl Store {
             "SELECT task_id, sample_index, turn, outcome, compiled, correct, fault, detail, \
                     kernel_median_s, speedup, speedup_pytorch, faster_than_roofline, \
                     network_isolated, filesystem_confined, reads_confined, signals_confined, \
-                    syscalls_filtered, processes_hidden, EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \
+                    syscalls_filtered, processes_hidden, unprivileged, EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \
                             AND b.task_id = s.task_id AND b.kind = 'pytorch-eager') \
                       AS has_pytorch_baseline \
              FROM samples s WHERE run_id = ? ORDER BY task_id, sample_index, turn",

@@ -164,6 +164,8 @@ pub struct SampleRecord {
     pub syscalls_filtered: Option<bool>,
     /// The worker ran in PID and mount namespaces of its own with a private `/proc`.
     pub processes_hidden: Option<bool>,
+    /// The worker ran as a user other than root.
+    pub unprivileged: Option<bool>,
     /// Wall-clock seconds of the correctness worker.
     pub worker_seconds: Option<f64>,
     /// Wall-clock seconds of the timing worker.
@@ -213,6 +215,8 @@ pub struct SampleRow {
     pub syscalls_filtered: Option<bool>,
     /// The worker ran in PID and mount namespaces of its own with a private `/proc`.
     pub processes_hidden: Option<bool>,
+    /// The worker ran as a user other than root.
+    pub unprivileged: Option<bool>,
 }
 
 /// The last turn of a sample, as the repair loop needs it.
