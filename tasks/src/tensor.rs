@@ -212,15 +212,17 @@ impl HostTensor {
     /// (every little-endian machine), copied otherwise.
     pub fn le_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         if cfg!(target_endian = "little") {
-            let (ptr, len) = match &self.data {
-                HostData::F32(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
-                HostData::I64(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
-                HostData::Bool(v) => (v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())),
+            let ptr = match &self.data {
+                HostData::F32(v) => v.as_ptr().cast::<u8>(),
+                HostData::I64(v) => v.as_ptr().cast::<u8>(),
+                HostData::Bool(v) => v.as_ptr().cast::<u8>(),
             };
             // SAFETY: the pointer and length describe the vector's initialised elements;
             // f32, i64 and bool are plain values (a bool is one byte, 0 or 1), and on a
             // little-endian machine their bytes are the little-endian encoding.
-            std::borrow::Cow::Borrowed(unsafe { std::slice::from_raw_parts(ptr, len) })
+            std::borrow::Cow::Borrowed(unsafe {
+                std::slice::from_raw_parts(ptr, self.size_bytes())
+            })
         } else {
             std::borrow::Cow::Owned(self.to_le_bytes())
         }
@@ -232,19 +234,11 @@ impl HostTensor {
         if cfg!(target_endian = "big") {
             return None;
         }
-        let (ptr, len) = match &mut self.data {
-            HostData::F32(v) => (
-                v.as_mut_ptr().cast::<u8>(),
-                std::mem::size_of_val(v.as_slice()),
-            ),
-            HostData::I64(v) => (
-                v.as_mut_ptr().cast::<u8>(),
-                std::mem::size_of_val(v.as_slice()),
-            ),
-            HostData::Bool(v) => (
-                v.as_mut_ptr().cast::<u8>(),
-                std::mem::size_of_val(v.as_slice()),
-            ),
+        let len = self.size_bytes();
+        let ptr = match &mut self.data {
+            HostData::F32(v) => v.as_mut_ptr().cast::<u8>(),
+            HostData::I64(v) => v.as_mut_ptr().cast::<u8>(),
+            HostData::Bool(v) => v.as_mut_ptr().cast::<u8>(),
         };
         // SAFETY: as in `le_bytes`, and the borrow is exclusive; every bit pattern is a
         // valid f32 or i64, and callers write only 0 or 1 into a bool's byte.

@@ -285,6 +285,12 @@ pub struct Report {
     pub unprivileged: bool,
 }
 
+/// Lets workers pass through the harness's folder `path` on the way to their job
+/// ([`WORKER_PASSABLE_MODE`]).
+pub fn open_to_workers(path: &Path) -> std::io::Result<()> {
+    set_mode(path, WORKER_PASSABLE_MODE)
+}
+
 /// Sets the permission bits of `path`.
 pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

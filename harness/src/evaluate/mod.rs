@@ -215,11 +215,8 @@ pub fn bench_samples(
     repeats: usize,
 ) -> anyhow::Result<(Vec<f64>, Vec<crate::store::SampleRecord>)> {
     let scratch = tempfile::tempdir().context("creating a scratch folder")?;
-    kbench_backends::worker::protocol::set_mode(
-        scratch.path(),
-        kbench_backends::worker::protocol::WORKER_PASSABLE_MODE,
-    )
-    .context("opening the scratch folder to workers")?;
+    kbench_backends::worker::protocol::open_to_workers(scratch.path())
+        .context("opening the scratch folder to workers")?;
     let (salt, _) = salt_for_new_run()?;
     let (prepared, mut sets) =
         prepare::PreparedTask::build(task, &salt, scratch.path().join("task"))?;

@@ -616,11 +616,8 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
         .disable_cleanup(std::env::var_os(super::KEEP_ENV).is_some())
         .tempdir_in(&root)
         .map_err(|e| anyhow::anyhow!("creating a scratch folder: {e}"))?;
-    kbench_backends::worker::protocol::set_mode(
-        scratch.path(),
-        kbench_backends::worker::protocol::WORKER_PASSABLE_MODE,
-    )
-    .map_err(|e| anyhow::anyhow!("opening the scratch folder to workers: {e}"))?;
+    kbench_backends::worker::protocol::open_to_workers(scratch.path())
+        .map_err(|e| anyhow::anyhow!("opening the scratch folder to workers: {e}"))?;
     let done = {
         let mut n = 0;
         for t in &tasks {

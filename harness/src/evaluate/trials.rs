@@ -4,7 +4,7 @@
 use kbench_backends::BackendError;
 use kbench_backends::abi::{gather, kept_positions, kept_seed};
 use kbench_backends::worker::TensorFile;
-use kbench_backends::worker::protocol::{WORKER_PASSABLE_MODE, set_mode};
+use kbench_backends::worker::protocol::open_to_workers;
 use kbench_tasks::{HostTensor, Task};
 use std::path::Path;
 
@@ -145,7 +145,7 @@ pub fn write_inputs(dir: &Path, sets: &[TrialSet]) -> Result<Vec<Vec<TensorFile>
     // Workers (an unprivileged user when the harness is root) pass through the task's
     // folders to read the inputs.
     for folder in [Some(dir), dir.parent()].into_iter().flatten() {
-        set_mode(folder, WORKER_PASSABLE_MODE)
+        open_to_workers(folder)
             .map_err(BackendError::io(format!("opening {}", folder.display())))?;
     }
     sets.iter()
