@@ -6,7 +6,8 @@ Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON DEVICE EVICT_BYTES
 MODEL_PY is the task's PyTorch source; SETS_DIR holds one folder per trial set with a
 manifest.json naming its inputs and parameters (.npy). PLAN_JSON is the timing plan
 (warmup, warmup_seconds, min_calls, max_calls, budget_seconds: the same rules as
-kbench's run_plan). DEVICE is the torch device. Calls rotate
+kbench's run_plan). DEVICE is the torch device (on `cuda`, calls are timed by CUDA
+events after a device write of twice the L2, as kbench's cuda worker times kernels). Calls rotate
 over the sets as kernels' do. Python cannot evict cache lines, so before each timed call
 EVICT_BYTES (twice the call's data, set by kbench) are streamed through the caches: the
 cost follows the task, as the kernels' line-by-line eviction does. The budget counts the
@@ -38,8 +39,15 @@ def main():
         model.load_state_dict({e["name"]: load(e) for e in manifest["params"]}, strict=True)
         model.eval().to(device)
         runs.append((model, [load(e).to(device) for e in manifest["inputs"]]))
-    flush = np.zeros(max(evict_bytes // 8, 1))
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    cuda = device.type == "cuda"
+    if cuda:
+        # On a GPU, as kbench's cuda worker does: a device write of twice the L2 before
+        # each timed call, CUDA events around the call on the default stream.
+        l2 = torch.cuda.get_device_properties(device).L2_cache_size
+        flush = torch.empty(max(2 * l2, 16 << 20) // 4, dtype=torch.int32, device=device)
+    else:
+        flush = np.zeros(max(evict_bytes // 8, 1))
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     seconds, i = [], 0
     with torch.no_grad():
         cap = plan.get("warmup_seconds")
@@ -54,12 +62,20 @@ def main():
             len(seconds) < plan["max_calls"]
             and time.perf_counter() - phase < plan["budget_seconds"]
         ):
-            flush += 1.0
             model, inputs = runs[i % len(runs)]
-            start = time.perf_counter()
-            model(*inputs)
-            sync()
-            seconds.append(time.perf_counter() - start)
+            if cuda:
+                flush.zero_()
+                begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                begin.record()
+                model(*inputs)
+                end.record()
+                sync()
+                seconds.append(begin.elapsed_time(end) * 1e-3)
+            else:
+                flush += 1.0
+                start = time.perf_counter()
+                model(*inputs)
+                seconds.append(time.perf_counter() - start)
             i += 1
     print(json.dumps({
         "calls": len(seconds),

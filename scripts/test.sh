@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs PyTorch into .venv if it is missing
-# (the parity check and the PyTorch-baseline test need it), builds everything in release
+# (the parity check and the PyTorch-baseline test need it) and nvcc from PyPI into
+# .venv-cuda (the cuda backend's compile tests need it; no GPU), builds everything in release
 # mode (the reference ops are ~100x slower in debug), runs `cargo test`, and runs the
 # PyTorch parity check on every task and 3 seeds.
 set -euo pipefail
@@ -14,8 +15,11 @@ if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, '-', torch.get_num_threads(), 'threads')"
 
+echo "== nvcc for the cuda backend's compile tests (no GPU needed) =="
+bash scripts/install-cuda-toolchain.sh
+
 echo "== cargo test (release) =="
-cargo test --release --workspace --locked
+KBENCH_REQUIRE_NVCC=1 cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
 cargo build --release --locked --workspace

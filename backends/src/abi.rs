@@ -2,6 +2,7 @@
 
 use crate::backend::BackendError;
 use kbench_tasks::DType;
+use std::path::Path;
 
 /// Most dimensions a tensor may have (`KB_MAX_DIMS`).
 pub const MAX_DIMS: usize = 8;
@@ -199,6 +200,15 @@ pub fn describe(
     dtype: DType,
     shape: &[usize],
 ) -> Result<KbTensor, BackendError> {
+    describe_at(buffer.as_mut_ptr(), dtype, shape)
+}
+
+/// The ABI descriptor of a tensor at `data` (host or device memory).
+pub fn describe_at(
+    data: *mut std::ffi::c_void,
+    dtype: DType,
+    shape: &[usize],
+) -> Result<KbTensor, BackendError> {
     if shape.len() > MAX_DIMS {
         return Err(BackendError::Abi(format!(
             "{} dimensions exceed the ABI's {MAX_DIMS}",
@@ -210,7 +220,7 @@ pub fn describe(
         *d = i64::try_from(s).map_err(|_| BackendError::Abi(format!("extent {s} too large")))?;
     }
     Ok(KbTensor {
-        data: buffer.as_mut_ptr(),
+        data,
         dtype: dtype.abi_code(),
         ndim: shape.len() as i32,
         shape: dims,
@@ -295,6 +305,30 @@ fn fill_pattern(bytes: &mut [u8], pattern: &[u8]) {
     for (b, &p) in chunks.into_remainder().iter_mut().zip(&block) {
         *b = p;
     }
+}
+
+/// Loads a kernel library and resolves its guarded entry point
+/// (`kbench_guarded_forward`, see `shim.cpp`). Runs the library's initialisers:
+/// untrusted code, so only in a worker. The library is never unmapped
+/// (`RTLD_NODELETE`): threads it started may still run in it when the worker exits.
+pub fn load_guarded_entry(
+    artifact: &Path,
+) -> Result<(libloading::Library, KbForward), BackendError> {
+    let flags =
+        libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL | libc::RTLD_NODELETE;
+    // SAFETY: loading runs arbitrary code; the caller is a disposable worker process.
+    let library: libloading::Library =
+        unsafe { libloading::os::unix::Library::open(Some(artifact), flags) }
+            .map_err(|e| BackendError::Load(e.to_string()))?
+            .into();
+    // SAFETY: the symbol's type is the ABI's; a kernel declaring it otherwise breaks only
+    // its own worker.
+    let entry: KbForward = unsafe {
+        *library
+            .get::<KbForward>(b"kbench_guarded_forward\0")
+            .map_err(|e| BackendError::Load(format!("no guarded entry point: {e}")))?
+    };
+    Ok((library, entry))
 }
 
 #[cfg(test)]

@@ -116,6 +116,29 @@ pub struct CallOutcome {
     pub status: i32,
     /// Elapsed time by the backend's [`Clock`].
     pub elapsed: Duration,
+    /// For a device clock: how much longer the host waited for the call and a
+    /// device-wide synchronize than the device's events measured. Work a kernel leaves
+    /// on a stream or thread of its own shows here. `None` for host clocks.
+    pub outside_stream: Option<Duration>,
+}
+
+/// What a backend's speedups are measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// The Rust reference's time on the same machine (cpu).
+    RustReference,
+    /// PyTorch eager on the same device (cuda): the reference runs on the host and is
+    /// no baseline for a device.
+    PytorchEager,
+}
+
+/// Choices a user makes for a backend on the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendOptions {
+    /// The CUDA compiler (`--nvcc`); otherwise found as `cuda::toolchain` says.
+    pub nvcc: Option<PathBuf>,
+    /// The CUDA architecture to compile for (`--arch sm_90`); otherwise the device's.
+    pub arch: Option<String>,
 }
 
 /// An output the kernel must write.
@@ -180,11 +203,48 @@ pub trait Backend: Send + Sync {
     /// A fault label for a non-zero status that the backend itself produces (e.g. an
     /// exception guard's codes); `None` for a status the kernel returned.
     fn status_fault(&self, status: i32) -> Option<&'static str>;
-    /// Files and folders a worker must reach besides its job's (a GPU's device files);
-    /// everything else is outside its sandbox.
+    /// Files and folders a worker must read and write (with device `ioctl`s) besides its
+    /// job's: a GPU's device files. Everything else is outside its sandbox.
     fn device_files(&self) -> &'static [&'static str];
+    /// Files and folders a worker may read besides its job's and the system libraries
+    /// (what a device driver reads).
+    fn device_readable(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether the worker's address space may be limited (`RLIMIT_AS`); a CUDA driver
+    /// reserves huge ranges and fails under any limit.
+    fn limits_address_space(&self) -> bool {
+        true
+    }
+    /// What speedups are measured against.
+    fn baseline(&self) -> Baseline {
+        Baseline::RustReference
+    }
+    /// Called in a worker before its sandbox closes (Landlock, seccomp), before any
+    /// untrusted code is loaded: opens the device, so that the driver's own files are
+    /// open before the worker may no longer open them. Nothing for a host backend.
+    fn open_device(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+    /// Ok when kernels can run here; otherwise one line saying what is missing (no
+    /// driver, no device, no compiler), before any work starts.
+    fn check_ready(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
     /// Loads an artifact. Only a worker process calls this: loading runs untrusted code.
     fn load(&self, artifact: &Path) -> Result<Box<dyn LoadedKernel>, BackendError>;
+}
+
+/// Set `set` of a loaded kernel's staged sets, or a protocol error.
+pub fn staged<T>(sets: &[T], set: SetId) -> Result<&T, BackendError> {
+    sets.get(set)
+        .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))
+}
+
+/// Set `set` of a loaded kernel's staged sets, mutable, or a protocol error.
+pub fn staged_mut<T>(sets: &mut [T], set: SetId) -> Result<&mut T, BackendError> {
+    sets.get_mut(set)
+        .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))
 }
 
 /// Fills a set's inputs, given each input's raw bytes; `Err` with a reason.

@@ -1,9 +1,9 @@
 //! kbench backends: the [`Backend`] trait and its implementations, the kernel ABI, and
 //! the worker that runs one untrusted kernel in a separate process.
 //!
-//! Only `cpu` is implemented. `cuda`, `npu-emu` and `tpu-emu` are named by
+//! `cpu` and `cuda` are implemented; `npu-emu` and `tpu-emu` are named by
 //! [`backend_by_name`] and refused with a clear error until they land. The
-//! implementations are private: [`backend_by_name`] is the one place that maps a name to
+//! implementations are private: [`backend_with_options`] is the one place that maps a name to
 //! one, so nothing outside this crate can depend on a particular backend. This does not
 //! compile:
 //!
@@ -11,16 +11,38 @@
 //! let _ = kbench_backends::cpu::CpuBackend::from_env();
 //! ```
 
+/// `(id, source)` of a backend's solution of one-shot exemplar `id`, embedded from
+/// `prompts/<backend>/exemplars/<id>.<ext>`.
+macro_rules! exemplar {
+    ($backend:literal, $id:literal, $ext:literal) => {
+        (
+            $id,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../prompts/",
+                $backend,
+                "/exemplars/",
+                $id,
+                ".",
+                $ext
+            )),
+        )
+    };
+}
+
 pub mod abi;
 pub mod backend;
 pub mod build_sandbox;
+pub mod compile_cache;
 mod cpu;
+mod cuda;
 pub mod roofline;
 pub mod timing;
 pub mod worker;
 
 pub use backend::{
-    Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel, PromptAssets, SetId,
+    Backend, BackendError, BackendOptions, Baseline, Clock, Compiled, DeviceInfo, LoadedKernel,
+    PromptAssets, SetId,
 };
 pub use roofline::Roofline;
 
@@ -33,16 +55,47 @@ pub const BACKEND_NAMES: [&str; 4] = ["cpu", "cuda", "npu-emu", "tpu-emu"];
 /// The backend used when none is named.
 pub const DEFAULT_BACKEND: &str = BACKEND_NAMES[0];
 
-/// The backend called `name`.
+/// The backend called `name`, with default options.
 pub fn backend_by_name(name: &str) -> Result<Box<dyn Backend>, BackendError> {
+    backend_with_options(name, &BackendOptions::default())
+}
+
+/// The backend called `name`, with the user's options.
+pub fn backend_with_options(
+    name: &str,
+    options: &BackendOptions,
+) -> Result<Box<dyn Backend>, BackendError> {
     match name {
         "cpu" => Ok(Box::new(cpu::CpuBackend::from_env())),
-        "cuda" | "npu-emu" | "tpu-emu" => Err(BackendError::Unsupported(format!(
+        "cuda" => Ok(Box::new(cuda::CudaBackend::new(options))),
+        "npu-emu" | "tpu-emu" => Err(BackendError::Unsupported(format!(
             "the `{name}` backend is designed (see DESIGN.md) but not implemented yet; use `--backend {DEFAULT_BACKEND}`"
         ))),
         other => Err(BackendError::Unsupported(format!(
             "unknown backend `{other}`; backends are: {}",
             BACKEND_NAMES.join(", ")
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every implemented backend shows a solution for every one-shot exemplar.
+    #[test]
+    fn every_backend_has_a_solution_of_every_exemplar() {
+        for name in ["cpu", "cuda"] {
+            let assets = backend_by_name(name).expect(name).prompt_assets();
+            for ex in kbench_tasks::registry::exemplars() {
+                let id = ex.id();
+                assert!(
+                    assets
+                        .exemplar(&id)
+                        .is_some_and(|s| s.contains("kb_forward")),
+                    "{name}: {id}"
+                );
+            }
+        }
     }
 }

@@ -77,6 +77,10 @@ pub struct BenchArgs {
     /// Repeats (each compiles from an empty cache and times the kernel again).
     #[arg(long, default_value_t = 10)]
     pub repeats: usize,
+    /// Measure compiling only: every task's bundled solution once, from an empty cache,
+    /// one at a time (no device needed; for a GPU backend name the target with --arch).
+    #[arg(long)]
+    pub compile_only: bool,
     /// Backend that compiles and runs the kernel.
     #[arg(long, default_value = DEFAULT_BACKEND)]
     pub backend: String,
@@ -84,6 +88,33 @@ pub struct BenchArgs {
     /// solutions).
     #[arg(long)]
     pub model: Option<String>,
+    /// Compiler and target of the GPU backend.
+    #[command(flatten)]
+    pub toolchain: ToolchainArgs,
+}
+
+/// Compiler and target of the GPU backend (CUDA).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ToolchainArgs {
+    /// GPU backend: the nvcc to compile with (default: $KBENCH_NVCC, then nvcc on PATH,
+    /// then $CUDA_HOME/bin and the usual install folder, then the PyPI toolchain the project's
+    /// install script puts in the project, see the README).
+    #[arg(long, value_name = "PATH")]
+    pub nvcc: Option<std::path::PathBuf>,
+    /// GPU backend: the architecture to build SASS for, e.g. sm_90 (default: the GPU's
+    /// own; needed to compile on a machine without a GPU).
+    #[arg(long, value_name = "sm_XY")]
+    pub arch: Option<String>,
+}
+
+impl ToolchainArgs {
+    /// As the backends crate takes them.
+    pub fn options(&self) -> kbench_backends::BackendOptions {
+        kbench_backends::BackendOptions {
+            nvcc: self.nvcc.clone(),
+            arch: self.arch.clone(),
+        }
+    }
 }
 
 /// Default database file.
@@ -92,10 +123,15 @@ pub const DEFAULT_DB: &str = "results/kbench.sqlite";
 /// `kbench evaluate` options.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// Backend that compiles and runs the kernels (only the first is implemented so far).
+    /// Backend that compiles and runs the kernels: C++ on this machine's cores (the
+    /// default), or CUDA C++ on an NVIDIA GPU (speedups over PyTorch eager on that GPU);
+    /// the NPU and TPU emulators are not implemented yet.
     #[arg(long, default_value = DEFAULT_BACKEND,
           value_parser = clap::builder::PossibleValuesParser::new(BACKEND_NAMES))]
     pub backend: String,
+    /// Compiler and target of the GPU backend.
+    #[command(flatten)]
+    pub toolchain: ToolchainArgs,
     /// Where answers come from: `replay:DIR` reads DIR/<category>/<name>[.<sample>].md;
     /// `openai:NAME` and `anthropic:NAME` ask a model (key from OPENAI_API_KEY /
     /// ANTHROPIC_API_KEY, or as kbench.toml says); any provider of kbench.toml works too.

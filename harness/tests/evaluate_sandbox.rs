@@ -179,3 +179,51 @@ fn kernels_see_no_process_outside_their_own() {
         _ => println!("SKIPPED (processes): no PID namespace for the worker here: {row:?}"),
     }
 }
+
+/// `KBENCH_SANDBOX_RELAX` (a diagnostic for machines where a protection breaks a device
+/// driver) leaves out exactly the protections it names, and each is stored as not held;
+/// an unknown name stops the run before any sample.
+#[test]
+fn relaxed_protections_are_recorded_as_not_held() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("kb.sqlite");
+    let mut args = vec![
+        "evaluate",
+        "--db",
+        db.to_str().expect("utf-8"),
+        "--tasks",
+        "activation/relu",
+    ];
+    args.extend(common::FAST);
+    let out = common::kbench()
+        .args(&args)
+        .env("KBENCH_SANDBOX_RELAX", "landlock,seccomp")
+        .output()
+        .expect("kbench runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = samples(&db, 1).remove(0);
+    assert!(row.correct, "{row:?}");
+    assert_eq!(row.filesystem_confined, Some(false), "{row:?}");
+    assert_eq!(row.reads_confined, Some(false), "{row:?}");
+    assert_eq!(row.syscalls_filtered, Some(false), "{row:?}");
+    assert_eq!(row.network_isolated, Some(true), "{row:?}");
+
+    let other = tempfile::tempdir().expect("tempdir");
+    let db = other.path().join("kb.sqlite");
+    let out = common::kbench()
+        .args(["evaluate", "--tasks", "activation/relu", "--db"])
+        .arg(&db)
+        .args(common::FAST)
+        .env("KBENCH_SANDBOX_RELAX", "everything")
+        .output()
+        .expect("kbench runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown protection `everything`"),
+        "{stderr}"
+    );
+}

@@ -1,7 +1,11 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
-use crate::abi::{AlignedBuffer, KbForward, KbTensor, describe, fingerprint, poison};
-use crate::backend::{BackendError, CallOutcome, InputWriter, LoadedKernel, OutputReader, SetId};
+use crate::abi::{
+    AlignedBuffer, KbForward, KbTensor, describe, fingerprint, load_guarded_entry, poison,
+};
+use crate::backend::{
+    BackendError, CallOutcome, InputWriter, LoadedKernel, OutputReader, SetId, staged, staged_mut,
+};
 use crate::timing::evict_from_caches;
 use crate::worker::TensorFile;
 use std::path::Path;
@@ -26,22 +30,7 @@ impl CpuKernel {
     /// Loads `artifact` and resolves `kb_forward`. Runs the library's initialisers:
     /// untrusted code, so only in a worker.
     pub fn load(artifact: &Path) -> Result<Self, BackendError> {
-        // RTLD_NODELETE: the library is never unmapped, since OpenMP threads it started
-        // may still be spinning in it when the worker exits.
-        let flags =
-            libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL | libc::RTLD_NODELETE;
-        // SAFETY: loading runs arbitrary code; the caller is a disposable worker process.
-        let library: libloading::Library =
-            unsafe { libloading::os::unix::Library::open(Some(artifact), flags) }
-                .map_err(|e| BackendError::Load(e.to_string()))?
-                .into();
-        // SAFETY: the symbol's type is the ABI's; a kernel declaring it otherwise
-        // breaks only its own worker.
-        let entry: KbForward = unsafe {
-            *library
-                .get::<KbForward>(b"kbench_guarded_forward\0")
-                .map_err(|e| BackendError::Load(format!("no guarded entry point: {e}")))?
-        };
+        let (library, entry) = load_guarded_entry(artifact)?;
         Ok(CpuKernel {
             entry,
             sets: Vec::new(),
@@ -50,9 +39,7 @@ impl CpuKernel {
     }
 
     fn set(&self, set: SetId) -> Result<&StagedSet, BackendError> {
-        self.sets
-            .get(set)
-            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))
+        staged(&self.sets, set)
     }
 }
 
@@ -94,10 +81,7 @@ impl LoadedKernel for CpuKernel {
         set: SetId,
         write: &mut InputWriter<'_>,
     ) -> Result<(), BackendError> {
-        let s = self
-            .sets
-            .get_mut(set)
-            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))?;
+        let s = staged_mut(&mut self.sets, set)?;
         let mut inputs: Vec<&mut [u8]> =
             s.inputs.iter_mut().map(AlignedBuffer::bytes_mut).collect();
         write(&mut inputs).map_err(BackendError::Protocol)
@@ -123,10 +107,7 @@ impl LoadedKernel for CpuKernel {
 
     fn call(&mut self, set: SetId) -> Result<CallOutcome, BackendError> {
         let entry = self.entry;
-        let s = self
-            .sets
-            .get_mut(set)
-            .ok_or_else(|| BackendError::Protocol(format!("no staged set {set}")))?;
+        let s = staged_mut(&mut self.sets, set)?;
         let n_in = s.input_desc.len() as i32;
         let n_out = s.output_desc.len() as i32;
         let start = Instant::now();
@@ -143,6 +124,7 @@ impl LoadedKernel for CpuKernel {
         Ok(CallOutcome {
             status,
             elapsed: start.elapsed(),
+            outside_stream: None,
         })
     }
 

@@ -10,6 +10,7 @@ mod roofline;
 use crate::backend::{
     Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel, PromptAssets,
 };
+use crate::compile_cache::{compiler_version, first_error_line, guard_status_fault};
 use crate::roofline::Roofline;
 use std::path::Path;
 
@@ -46,7 +47,7 @@ impl Backend for CpuBackend {
     }
 
     fn device(&self) -> DeviceInfo {
-        device::describe(&compile::compiler_version(&self.compiler))
+        device::describe(&compiler_version(&self.compiler, None))
     }
 
     fn roofline(&self) -> Roofline {
@@ -75,19 +76,20 @@ impl Backend for CpuBackend {
     }
 
     fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError> {
-        compile::compile(&self.compiler, source, cache_dir)
+        compile::compile(
+            &self.compiler,
+            &compiler_version(&self.compiler, None),
+            source,
+            cache_dir,
+        )
     }
 
     fn compile_error_summary(&self, log: &str) -> String {
-        compile::first_error_line(log)
+        first_error_line(log)
     }
 
     fn status_fault(&self, status: i32) -> Option<&'static str> {
-        match status {
-            compile::STATUS_OUT_OF_MEMORY => Some("out_of_memory"),
-            compile::STATUS_EXCEPTION => Some("exception"),
-            _ => None,
-        }
+        guard_status_fault(status)
     }
 
     fn device_files(&self) -> &'static [&'static str] {

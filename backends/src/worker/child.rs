@@ -4,8 +4,9 @@
 
 use super::link::ParentLink;
 use super::protocol::{
-    JOB_FILE, Job, ParentMessage, REPORT_FILE, Report, SETUP_ENV, TensorFile, TimingReport,
-    TrialReport, UNPRIVILEGED_ID, WorkerMessage, WorkerSetup, kept_file, net_namespace,
+    JOB_FILE, Job, ParentMessage, REPORT_FILE, Relaxed, Report, SETUP_ENV, TensorFile,
+    TimingReport, TrialReport, UNPRIVILEGED_ID, WorkerMessage, WorkerSetup, kept_file,
+    net_namespace,
 };
 use crate::abi::{AlignedBuffer, fingerprint, gather, kept_positions, kept_seed};
 use crate::backend::{BackendError, LoadedKernel, SetId};
@@ -40,7 +41,7 @@ fn publish(
 /// with a private `/proc` (see `pid_namespace`), no capabilities. Called first, while
 /// the process has one thread (a namespace can only be entered then). Returns whether
 /// the processes outside are hidden and whether it runs as an unprivileged user.
-fn set_up() -> Result<(bool, bool), BackendError> {
+fn set_up() -> Result<(bool, bool, Vec<Relaxed>), BackendError> {
     let text = std::env::var(SETUP_ENV)
         .map_err(|_| BackendError::Protocol(format!("{SETUP_ENV} is not set")))?;
     let setup: WorkerSetup = serde_json::from_str(&text)
@@ -75,9 +76,10 @@ fn set_up() -> Result<(bool, bool), BackendError> {
             libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
         }
     }
-    let processes_hidden = super::pid_namespace::isolate_processes();
-    let unprivileged = drop_privileges()?;
-    Ok((processes_hidden, unprivileged))
+    let processes_hidden =
+        !setup.relax.contains(&Relaxed::Processes) && super::pid_namespace::isolate_processes();
+    let unprivileged = drop_privileges(!setup.relax.contains(&Relaxed::User))?;
+    Ok((processes_hidden, unprivileged, setup.relax))
 }
 
 /// Highest capability number any kernel defines today (`CAP_CHECKPOINT_RESTORE` is 40);
@@ -112,9 +114,10 @@ unsafe fn become_unprivileged() -> bool {
 /// Gives up every capability, for good, and root too: a worker started by root would
 /// otherwise keep the power to reboot the machine, load kernel modules, set the clock
 /// the harness times with, raise its own limits, or write any file root owns. Landlock's
-/// `no_new_privs` then keeps a setuid program from bringing them back. Returns whether
-/// the worker now runs as an unprivileged user.
-fn drop_privileges() -> Result<bool, BackendError> {
+/// `no_new_privs` then keeps a setuid program from bringing them back. `leave_root`
+/// false keeps the uid (see [`Relaxed::User`]). Returns whether the worker now runs as
+/// an unprivileged user.
+fn drop_privileges(leave_root: bool) -> Result<bool, BackendError> {
     #[repr(C)]
     struct Header {
         version: u32,
@@ -152,7 +155,11 @@ fn drop_privileges() -> Result<bool, BackendError> {
         for cap in 0..=LAST_CAPABILITY {
             libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
         }
-        let unprivileged = become_unprivileged();
+        let unprivileged = if leave_root {
+            become_unprivileged()
+        } else {
+            libc::geteuid() != 0
+        };
         if libc::syscall(libc::SYS_capset, &header, none.as_ptr()) != 0 {
             return Err(BackendError::Protocol(format!(
                 "dropping capabilities: {}",
@@ -213,6 +220,7 @@ fn time_calls(
                 kept_fingerprints,
                 changed_after_return,
                 busy_thread_ms: None,
+                outside_stream_ms: None,
             });
         }
         Err(e) => return Err(e),
@@ -220,6 +228,7 @@ fn time_calls(
     // Every timed call runs on the first set's buffers, rewritten each time: the
     // inputs' pages are copied from their file once, not once per set.
     let set = sets[0];
+    let mut outside_stream = Vec::new();
     for call in warmups.unwrap_or(0).. {
         link.send(&WorkerMessage::Seed { call })?;
         let (seed, base) = match link.receive()? {
@@ -245,6 +254,7 @@ fn time_calls(
         kernel.flush_caches(set);
         link.send(&WorkerMessage::Start { call })?;
         let outcome = kernel.call(set)?;
+        outside_stream.extend(outcome.outside_stream.map(|d| d.as_secs_f64() * 1e3));
         link.send(&WorkerMessage::Done {
             call,
             nanos: u64::try_from(outcome.elapsed.as_nanos()).unwrap_or(u64::MAX),
@@ -280,6 +290,7 @@ fn time_calls(
         kept_fingerprints,
         changed_after_return,
         busy_thread_ms: busy_thread_ms(),
+        outside_stream_ms: crate::timing::Stats::of(&outside_stream).map(|s| s.median),
     })
 }
 
@@ -357,7 +368,7 @@ fn keep_outputs(
 
 /// Runs the job in `dir`; the report is written last, atomically.
 pub fn run(dir: &Path) -> Result<(), BackendError> {
-    let (processes_hidden, unprivileged) = set_up()?;
+    let (processes_hidden, unprivileged, relax) = set_up()?;
     let mut link = ParentLink::take_standard_streams()?;
     let job: Job = serde_json::from_slice(
         &std::fs::read(dir.join(JOB_FILE)).map_err(BackendError::io("reading job.json"))?,
@@ -368,7 +379,11 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         (Some(parent), Some(own)) => *parent != own,
         _ => false,
     };
-    let mut readable: Vec<PathBuf> = backend.device_files().iter().map(PathBuf::from).collect();
+    let mut readable: Vec<PathBuf> = backend
+        .device_readable()
+        .iter()
+        .map(PathBuf::from)
+        .collect();
     readable.push(job.artifact.clone());
     readable.extend(
         job.sets
@@ -378,9 +393,18 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
     );
     readable.sort();
     readable.dedup();
-    let confinement = super::sandbox::confine(dir, &readable);
+    let devices: Vec<PathBuf> = backend.device_files().iter().map(PathBuf::from).collect();
+    // Trusted code, before the sandbox closes: a CUDA driver initialised under
+    // Landlock fails (CUDA_ERROR_OPERATING_SYSTEM, seen on an H200 machine); once it
+    // holds its device files open, it works within the sandbox.
+    backend.open_device()?;
+    let confinement = if relax.contains(&Relaxed::Landlock) {
+        super::sandbox::Confinement::default()
+    } else {
+        super::sandbox::confine(dir, &readable, &devices)
+    };
     // Last, so that the worker's own setup needs nothing it denies.
-    let syscalls_filtered = super::seccomp::install();
+    let syscalls_filtered = !relax.contains(&Relaxed::Seccomp) && super::seccomp::install();
     let mut kernel = backend.load(&job.artifact)?;
     let mut sets = Vec::with_capacity(job.sets.len());
     for (s, files) in job.sets.iter().enumerate() {

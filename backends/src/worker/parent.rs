@@ -1,7 +1,9 @@
 //! The parent's side: start a worker under limits, enforce the wall-clock limit, kill
 //! its whole process group, and say how it ended.
 
-use super::protocol::{ParentMessage, REPORT_FILE, Report, SETUP_ENV, WorkerMessage, WorkerSetup};
+use super::protocol::{
+    ParentMessage, REPORT_FILE, Relaxed, Report, SETUP_ENV, WorkerMessage, WorkerSetup,
+};
 use crate::backend::BackendError;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
@@ -198,6 +200,7 @@ pub fn run_job(
         "OMP_NUM_THREADS",
         "OMP_PROC_BIND",
         "OMP_PLACES",
+        "CUDA_VISIBLE_DEVICES",
     ] {
         if let Ok(v) = std::env::var(key) {
             cmd.env(key, v);
@@ -210,6 +213,7 @@ pub fn run_job(
         parent_pid: std::process::id(),
         memory_bytes: limits.memory_bytes,
         isolate_network: limits.isolate_network,
+        relax: Relaxed::from_env()?,
     };
     cmd.env(
         SETUP_ENV,

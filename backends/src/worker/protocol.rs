@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub const SETUP_ENV: &str = "KBENCH_WORKER_SETUP";
 
 /// What a worker applies to itself first, before it loads a kernel.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerSetup {
     /// The harness process: the worker dies with it.
     pub parent_pid: u32,
@@ -31,6 +31,50 @@ pub struct WorkerSetup {
     pub memory_bytes: Option<u64>,
     /// Move to a network namespace of its own.
     pub isolate_network: bool,
+    /// Protections left out on the user's request ([`RELAX_ENV`]), for diagnosing a
+    /// machine where one of them breaks a device driver; each is then recorded as not
+    /// held, like a protection the OS refuses.
+    #[serde(default)]
+    pub relax: Vec<Relaxed>,
+}
+
+/// The environment variable of the harness that names protections to leave out, comma
+/// separated: `processes`, `user`, `landlock`, `seccomp`. A diagnostic for machines
+/// where a protection breaks a device driver; never needed on a plain machine.
+pub const RELAX_ENV: &str = "KBENCH_SANDBOX_RELAX";
+
+/// A protection that can be left out with [`RELAX_ENV`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relaxed {
+    /// PID and mount namespaces with a private `/proc`.
+    Processes,
+    /// Becoming `nobody` when started by root.
+    User,
+    /// Landlock (reads, writes, signals).
+    Landlock,
+    /// The seccomp filter.
+    Seccomp,
+}
+
+impl Relaxed {
+    /// The protections [`RELAX_ENV`] names; an unknown name is an error.
+    pub fn from_env() -> Result<Vec<Relaxed>, BackendError> {
+        let Ok(text) = std::env::var(RELAX_ENV) else {
+            return Ok(Vec::new());
+        };
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+                    BackendError::Unsupported(format!(
+                        "{RELAX_ENV}: unknown protection `{name}` (processes, user, landlock, seccomp)"
+                    ))
+                })
+            })
+            .collect()
+    }
 }
 
 /// The user and group a worker started by root runs as (`nobody`); the parent gives it
@@ -253,6 +297,10 @@ pub struct TimingReport {
     /// when it was busy more than half of it.
     #[serde(default)]
     pub busy_thread_ms: Option<f64>,
+    /// For a device clock, the median over the timed calls of the host time beyond the
+    /// device's (see [`crate::backend::CallOutcome::outside_stream`]), milliseconds.
+    #[serde(default)]
+    pub outside_stream_ms: Option<f64>,
 }
 
 /// What the worker reports.

@@ -39,9 +39,10 @@ pub struct Confinement {
 }
 
 /// Confines the calling process: read-write below `job_dir`, read-only below each of
-/// `readable` (inputs, the kernel, the backend's device files) and the system
-/// locations. Paths that do not exist are skipped.
-pub fn confine(job_dir: &Path, readable: &[PathBuf]) -> Confinement {
+/// `readable` (inputs, the kernel, what the device driver reads) and the system
+/// locations, read, write and device `ioctl`s on `devices` (a GPU's device files).
+/// Paths that do not exist are skipped.
+pub fn confine(job_dir: &Path, readable: &[PathBuf], devices: &[PathBuf]) -> Confinement {
     let abi = ABI::V6;
     let read = AccessFs::from_read(abi);
     let existing = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
@@ -66,6 +67,12 @@ pub fn confine(job_dir: &Path, readable: &[PathBuf]) -> Confinement {
             r.add_rules(path_beneath_rules(
                 existing(vec![job_dir.to_path_buf()]),
                 AccessFs::from_all(abi),
+            ))
+        })
+        .and_then(|r| {
+            r.add_rules(path_beneath_rules(
+                existing(devices.to_vec()),
+                read | AccessFs::WriteFile | AccessFs::IoctlDev,
             ))
         })
         .and_then(|r| r.restrict_self());

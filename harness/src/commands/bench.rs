@@ -5,7 +5,7 @@ use crate::cli::BenchArgs;
 use crate::evaluate::{self, RunConfig};
 use crate::models;
 use anyhow::{Context, bail};
-use kbench_backends::backend_by_name;
+use kbench_backends::backend_with_options;
 use kbench_backends::timing::{Stats, TimingPlan};
 use kbench_tasks::registry;
 use std::sync::Arc;
@@ -16,33 +16,26 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.repeats == 0 {
         bail!("--repeats must be at least 1");
     }
+    if args.compile_only {
+        return compile_only(args);
+    }
     let task = registry::find(&args.task)?;
-    let spec = args
-        .model
-        .clone()
-        .unwrap_or_else(|| models::bundled(&args.backend, false));
-    let dir = spec
-        .strip_prefix("replay:")
-        .with_context(|| format!("kbench bench takes a replay:DIR model, not {spec}"))?;
-    let model = models::Replay::new(dir)?;
-    let request = models::AnswerRequest {
-        task,
-        sample: 0,
-        turn: 1,
-        prompt: "",
-        cache_basis: "",
-    };
-    let answer = models::Model::answer(&model, &request)?
+    let (spec, model) = replay_model(args)?;
+    let answer = answer_of(&model, task)?
         .with_context(|| format!("{spec} has no answer for {}", args.task))?;
-    let backend: Arc<dyn kbench_backends::Backend> = Arc::from(backend_by_name(&args.backend)?);
+    let backend_options = args.toolchain.options();
+    let backend: Arc<dyn kbench_backends::Backend> =
+        Arc::from(backend_with_options(&args.backend, &backend_options)?);
+    backend.check_ready()?;
     let config = RunConfig {
         backend: args.backend.clone(),
+        backend_options,
         model: spec.clone(),
         tasks: args.task.clone(),
         exemplars: false,
         samples: 1,
         timing: TimingPlan::STANDARD,
-        limits: evaluate::default_limits(180, 16384),
+        limits: evaluate::default_limits(backend.as_ref(), 180, 16384),
         pytorch: None,
         strategy: crate::prompt::Strategy::CategoryShot,
         turns: 1,
@@ -106,5 +99,76 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         config.timing.max_calls,
         config.timing.budget_seconds,
     );
+    Ok(())
+}
+
+/// The `replay:DIR` model the benchmark reads answers from, with its spec.
+fn replay_model(args: &BenchArgs) -> anyhow::Result<(String, models::Replay)> {
+    let spec = args
+        .model
+        .clone()
+        .unwrap_or_else(|| models::bundled(&args.backend, false));
+    let dir = spec
+        .strip_prefix("replay:")
+        .with_context(|| format!("kbench bench takes a replay:DIR model, not {spec}"))?;
+    let model = models::Replay::new(dir)?;
+    Ok((spec, model))
+}
+
+/// The replayed answer for `task`, if the folder has one.
+fn answer_of(
+    model: &models::Replay,
+    task: &'static kbench_tasks::Task,
+) -> anyhow::Result<Option<models::Answer>> {
+    let request = models::AnswerRequest {
+        task,
+        sample: 0,
+        turn: 1,
+        prompt: "",
+        cache_basis: "",
+    };
+    Ok(models::Model::answer(model, &request)?)
+}
+
+/// `--compile-only`: every task's answer compiled once from an empty cache, one at a
+/// time, as `kbench evaluate` compiles it (code extraction, the build sandbox).
+fn compile_only(args: &BenchArgs) -> anyhow::Result<()> {
+    let (spec, model) = replay_model(args)?;
+    let backend = backend_with_options(&args.backend, &args.toolchain.options())?;
+    let mut seconds = Vec::new();
+    let mut failed = Vec::new();
+    for task in registry::all() {
+        let Some(answer) = answer_of(&model, task)? else {
+            continue;
+        };
+        let Some(code) = crate::extract::extract_code(&answer.text, backend.languages()) else {
+            failed.push(format!("{}: no code", task.id()));
+            continue;
+        };
+        let cache = tempfile::tempdir().context("a temporary cache")?;
+        let compiled = backend.compile(&code, cache.path())?;
+        if !compiled.ok {
+            failed.push(format!(
+                "{}: {}",
+                task.id(),
+                backend.compile_error_summary(&compiled.log)
+            ));
+        }
+        seconds.push(compiled.seconds);
+    }
+    let stats = Stats::of(&seconds).with_context(|| format!("{spec} has no answers"))?;
+    println!(
+        "compile cost, {} backend ({}), {} answers of {spec}, one at a time from an empty cache: \
+         median {:.3} s, min {:.3} s, max {:.3} s",
+        backend.name(),
+        backend.device().compiler,
+        stats.calls,
+        stats.median,
+        stats.min,
+        seconds.iter().copied().fold(0.0, f64::max)
+    );
+    if !failed.is_empty() {
+        bail!("{} did not compile:\n{}", failed.len(), failed.join("\n"));
+    }
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::models::{self, Sampling};
 use crate::progress;
 use crate::store::Store;
 use anyhow::{Context, bail};
-use kbench_backends::backend_by_name;
+use kbench_backends::backend_with_options;
 use kbench_backends::timing::TimingPlan;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,18 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         None => (None, new_config(&args)?),
     };
     // Check everything that can fail before any work is stored.
-    let backend: Arc<dyn kbench_backends::Backend> = Arc::from(backend_by_name(&config.backend)?);
+    let backend: Arc<dyn kbench_backends::Backend> = Arc::from(backend_with_options(
+        &config.backend,
+        &config.backend_options,
+    )?);
+    backend.check_ready()?;
+    let relaxed = kbench_backends::worker::protocol::Relaxed::from_env()?;
+    if !relaxed.is_empty() {
+        eprintln!(
+            "warning: {} leaves these protections out of every worker: {relaxed:?}; each sample records it",
+            kbench_backends::worker::protocol::RELAX_ENV
+        );
+    }
     let model_ctx = models::ModelContext {
         config: FileConfig::load(config.config_file.as_deref())?,
         base_url: config.base_url.clone(),
@@ -120,8 +131,11 @@ fn new_config(args: &EvaluateArgs) -> anyhow::Result<RunConfig> {
             args.tasks
         );
     }
+    let backend_options = args.toolchain.options();
+    let backend = backend_with_options(&args.backend, &backend_options)?;
     Ok(RunConfig {
         backend: args.backend.clone(),
+        backend_options,
         model: args
             .model
             .clone()
@@ -136,7 +150,7 @@ fn new_config(args: &EvaluateArgs) -> anyhow::Result<RunConfig> {
             max_calls: args.max_calls.max(args.min_calls.max(1)),
             budget_seconds: args.timing_budget,
         },
-        limits: evaluate::default_limits(args.timeout, args.memory_limit_mb),
+        limits: evaluate::default_limits(backend.as_ref(), args.timeout, args.memory_limit_mb),
         strategy: args.strategy.parse()?,
         turns: args.turns.max(1),
         sampling: sampling(args)?,

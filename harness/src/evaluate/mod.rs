@@ -44,6 +44,9 @@ pub const SALT_ENV: &str = "KBENCH_SALT";
 pub struct RunConfig {
     /// Backend name.
     pub backend: String,
+    /// The backend's options (`--nvcc`, `--arch`).
+    #[serde(default)]
+    pub backend_options: kbench_backends::BackendOptions,
     /// Model spec.
     pub model: String,
     /// Task filter: ids containing this text (empty for all).
@@ -194,10 +197,11 @@ pub async fn create_run(
 }
 
 /// Default worker limits: 180 s, 16 GiB of address space, no network.
-pub fn default_limits(timeout_s: u64, memory_mb: u64) -> Limits {
+/// Without an address-space limit when `backend` cannot live with one (CUDA).
+pub fn default_limits(backend: &dyn Backend, timeout_s: u64, memory_mb: u64) -> Limits {
     Limits {
         timeout: Duration::from_secs(timeout_s),
-        memory_bytes: (memory_mb > 0).then_some(memory_mb << 20),
+        memory_bytes: (memory_mb > 0 && backend.limits_address_space()).then_some(memory_mb << 20),
         isolate_network: true,
     }
 }

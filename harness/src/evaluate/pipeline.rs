@@ -401,6 +401,7 @@ impl Engine {
                 sample,
                 turn,
                 outcome: rec.outcome,
+                fault: rec.fault.clone(),
                 final_turn,
                 speedup: rec.speedup,
                 kernel_median_s: rec.kernel.map(|k| k.median),

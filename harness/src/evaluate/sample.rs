@@ -16,7 +16,7 @@ use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
 use kbench_backends::worker::protocol::{self, kept_file};
 use kbench_backends::worker::{Conversation, Job, Limits, WorkerOutcome, run_job};
-use kbench_backends::{Backend, BackendError, Roofline};
+use kbench_backends::{Backend, BackendError, Baseline, Roofline};
 use kbench_tasks::{HostTensor, Tolerance};
 use std::path::{Path, PathBuf};
 
@@ -204,8 +204,9 @@ fn run_worker(
 fn hand_over(dir: &Path, artifact: &Path) -> Result<PathBuf, BackendError> {
     let local = dir.join("kernel.so");
     std::fs::copy(artifact, &local).map_err(BackendError::io("copying the kernel"))?;
+    let stays_root = protocol::Relaxed::from_env()?.contains(&protocol::Relaxed::User);
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if unsafe { libc::geteuid() } == 0 && !stays_root {
         let id = protocol::UNPRIVILEGED_ID;
         std::os::unix::fs::chown(dir, Some(id), Some(id))
             .map_err(BackendError::io("giving the job folder to the worker"))?;
@@ -277,6 +278,18 @@ fn record_fault(rec: &mut SampleRecord, job: &FinishedJob) -> bool {
     true
 }
 
+/// The detail of a failing status: its value, with the harness's own explanation (a
+/// `kbench: ` line of the worker's, e.g. the device's error or the exception caught)
+/// on the first line, then the worker's stderr.
+fn status_detail(status: i32, stderr_tail: &str) -> String {
+    let why = stderr_tail
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("kbench: "))
+        .map_or_else(String::new, |w| format!(" ({w})"));
+    format!("kb_forward returned {status}{why}\nstderr:\n{stderr_tail}")
+}
+
 fn status_fault(backend: &dyn Backend, status: i32) -> String {
     backend
         .status_fault(status)
@@ -325,10 +338,7 @@ pub fn check(
     if let Some(bad) = report.trials.iter().find(|t| t.status != 0) {
         rec.outcome = Outcome::Fault;
         rec.fault = Some(status_fault(run.backend.as_ref(), bad.status));
-        rec.detail = Some(format!(
-            "kb_forward returned {}\nstderr:\n{}",
-            bad.status, job.outcome.stderr_tail
-        ));
+        rec.detail = Some(status_detail(bad.status, &job.outcome.stderr_tail));
         return Ok(false);
     }
     if report.trials.len() < task.sets.len() {
@@ -514,6 +524,21 @@ pub fn judge_timing(
         );
         return;
     }
+    if let Some(ms) = report.outside_stream_ms
+        && let Some(device) = Stats::of(&seconds)
+        && escaped_the_stream(ms, device.median * 1e3)
+    {
+        timing_fault(
+            rec,
+            "work_outside_stream",
+            format!(
+                "the host waited {ms:.3} ms (median) per call beyond the {:.3} ms the device's \
+                 events measured: work ran outside the timed stream (another stream or a thread)",
+                device.median * 1e3
+            ),
+        );
+        return;
+    }
     rec.timed_outputs_ok = Some(failure.is_none());
     if let Some(failure) = failure {
         rec.outcome = Outcome::Wrong;
@@ -535,7 +560,11 @@ pub fn judge_timing(
     }
     if let Some(stats) = Stats::of(&seconds) {
         rec.kernel = Some(stats);
-        rec.speedup = task.baseline_median.map(|b| b / stats.median);
+        let baseline = match run.backend.baseline() {
+            Baseline::RustReference => task.baseline_median,
+            Baseline::PytorchEager => task.pytorch_median,
+        };
+        rec.speedup = baseline.map(|b| b / stats.median);
         rec.speedup_pytorch = task.pytorch_median.map(|b| b / stats.median);
         let cost = task.task.cost();
         rec.faster_than_roofline =
@@ -560,6 +589,16 @@ pub fn evaluate_sequentially(
         judge_timing(run, task, &mut rec, job);
     }
     Ok(rec)
+}
+
+/// Host time a call may take beyond its device time (launch, event and synchronize
+/// latencies are tens of microseconds): 0.1 ms plus a quarter of the device time.
+const OUTSIDE_STREAM_ALLOWANCE_MS: f64 = 0.1;
+
+/// Whether the host's wait beyond the device's events (`outside_ms`, median) says that
+/// a kernel of `device_ms` (median) left work running outside the timed stream.
+pub fn escaped_the_stream(outside_ms: f64, device_ms: f64) -> bool {
+    outside_ms > OUTSIDE_STREAM_ALLOWANCE_MS + 0.25 * device_ms
 }
 
 #[cfg(test)]

@@ -69,6 +69,8 @@ pub struct SampleFinished {
     pub turn: usize,
     /// How it ended.
     pub outcome: Outcome,
+    /// The fault's label, when it ended in one (e.g. `timeout`, `device_error`).
+    pub fault: Option<String>,
     /// No further turn follows for this sample.
     pub final_turn: bool,
     /// Speedup over the Rust reference, when correct and timed.
