@@ -18,7 +18,8 @@ dim = 16384
 
 
 def get_inputs():
-    x = torch.randn(batch_size, dim)
+    # kbench draws x ~ N(0, 10^2): at N(0, 1) all zeros would pass the tolerance.
+    x = torch.randn(batch_size, dim) * 10
     return [x]
 
 

@@ -18,7 +18,13 @@ input_shape = (4096,)
 
 
 def get_inputs():
-    return [torch.randn(batch_size, *input_shape), torch.randn(batch_size, *input_shape)]
+    # kbench scales each tensor by s ~ U(0.5, 2): with standard normals the loss is always
+    # about 2, and a constant 2.0 would pass.
+    scale = lambda: torch.empty(()).uniform_(0.5, 2.0)
+    return [
+        torch.randn(batch_size, *input_shape) * scale(),
+        torch.randn(batch_size, *input_shape) * scale(),
+    ]
 
 
 def get_init_inputs():

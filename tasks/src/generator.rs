@@ -248,6 +248,15 @@ pub enum Init {
     },
     /// Booleans, true with probability one half.
     Bernoulli,
+    /// `s * N(0, 1)` with the scale `s` drawn once per tensor, uniform in `[low, high)`:
+    /// a reduction of such tensors has no value a kernel could guess without reading
+    /// them (a loss of two standard normals is always about 2).
+    ScaledNormal {
+        /// Least scale.
+        low: f64,
+        /// Greatest scale (excluded).
+        high: f64,
+    },
 }
 
 impl Init {
@@ -291,6 +300,10 @@ impl Init {
             Init::Bernoulli => crate::tensor::HostData::Bool(fill(n, |i| word(key, i) >> 63 == 1)),
             Init::Normal { mean, std } => {
                 crate::tensor::HostData::F32(fill_normals(n, key, |z| (mean + std * z) as f32))
+            }
+            Init::ScaledNormal { low, high } => {
+                let scale = low + (high - low) * unit(word(key, u64::MAX));
+                crate::tensor::HostData::F32(fill_normals(n, key, |z| (scale * z) as f32))
             }
             Init::AbsNormal { offset } => {
                 crate::tensor::HostData::F32(fill_normals(n, key, |z| (z.abs() + offset) as f32))
@@ -443,5 +456,28 @@ mod tests {
             panic!("f32")
         };
         assert!(v.iter().all(|&x| x >= 0.01));
+    }
+
+    #[test]
+    fn a_scaled_normal_has_one_scale_per_tensor_and_seed() {
+        let init = Init::ScaledNormal {
+            low: 0.5,
+            high: 2.0,
+        };
+        let std_of = |seed: u64| {
+            let t = init.generate("t", seed, "x", &[100_000]);
+            let HostData::F32(v) = &t.data else {
+                panic!("f32")
+            };
+            let n = v.len() as f64;
+            (v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / n).sqrt()
+        };
+        let stds: Vec<f64> = (1..=6).map(std_of).collect();
+        for s in &stds {
+            assert!((0.49..2.02).contains(s), "{stds:?}");
+        }
+        let spread = stds.iter().cloned().fold(f64::MIN, f64::max)
+            - stds.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread > 0.2, "the scale must change with the seed: {stds:?}");
     }
 }

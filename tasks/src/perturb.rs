@@ -46,6 +46,7 @@ fn mirror_bytes(init: Init, dtype: DType, key: u64, src: &[u8], dst: &mut [u8]) 
             }
         }
         (Init::Normal { mean, .. }, DType::F32) => mirror_f32(key, 2.0 * mean, src, dst),
+        (Init::ScaledNormal { .. }, DType::F32) => mirror_f32(key, 0.0, src, dst),
         (Init::Uniform { low, high }, DType::F32) => mirror_f32(key, low + high, src, dst),
         (Init::IntRange { low, high }, DType::I64) => {
             let sum = low.wrapping_add(high).wrapping_sub(1);
@@ -242,7 +243,13 @@ mod tests {
                     (HostData::F32(b), HostData::F32(t), crate::Init::Full { .. }) => {
                         assert_eq!(b, t, "{id}");
                     }
-                    (_, _, crate::Init::Normal { .. } | crate::Init::Bernoulli) => {
+                    (
+                        _,
+                        _,
+                        crate::Init::Normal { .. }
+                        | crate::Init::ScaledNormal { .. }
+                        | crate::Init::Bernoulli,
+                    ) => {
                         assert_ne!(b, t, "{id}");
                     }
                     _ => {}

@@ -62,6 +62,13 @@ pub async fn run(args: EvaluateArgs) -> anyhow::Result<()> {
                     }
                 ),
             }
+            if config.pytorch.is_none()
+                && backend.baseline() == kbench_backends::Baseline::PytorchEager
+            {
+                eprintln!(
+                    "speedups on this backend are over PyTorch eager on the same device: without it they stay empty (correctness is still checked)"
+                );
+            }
             let roofline = backend.roofline();
             let id = evaluate::create_run(&store, &config, backend.as_ref(), &roofline).await?;
             if std::env::var_os(evaluate::SALT_ENV).is_some() {

@@ -148,6 +148,15 @@ impl TaskBuilder {
         self
     }
 
+    /// Draws the input `name`, declared already, from `init` instead (a departure from
+    /// the original that the task's notes explain).
+    pub(crate) fn redraw(mut self, name: &str, init: Init) -> Self {
+        for spec in self.task.inputs.iter_mut().filter(|s| s.name == name) {
+            spec.init = init;
+        }
+        self
+    }
+
     /// Adds a parameter, named by its `state_dict` key.
     pub(crate) fn param(mut self, name: &'static str, shape: &[usize], init: Init) -> Self {
         self.task.params.push(spec(name, shape, init));

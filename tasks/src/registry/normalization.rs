@@ -29,8 +29,27 @@ pub(super) fn tasks() -> Vec<Task> {
             },
         )
         .input("x", &shape, Init::RANDN)
-        .param("ln.weight", &normalized, Init::Full { value: 1.0 })
-        .param("ln.bias", &normalized, Init::Full { value: 0.0 })
+        .param(
+            "ln.weight",
+            &normalized,
+            Init::Uniform {
+                low: 0.5,
+                high: 1.5,
+            },
+        )
+        .param(
+            "ln.bias",
+            &normalized,
+            Init::Uniform {
+                low: -0.5,
+                high: 0.5,
+            },
+        )
+        .notes(
+            "ln.weight ~ U(0.5, 1.5) and ln.bias ~ U(-0.5, 0.5) instead of PyTorch's ones and \
+             zeros: with those a kernel that ignores the affine parameters passed, and so did \
+             a copy of x (standard normals are already nearly normalised)",
+        )
         .output("y", &shape)
         .flops(8 * n(&shape))
         .build(),

@@ -1,0 +1,153 @@
+//! Canaries: outputs a cheating or broken kernel would produce must fail every task's
+//! comparison on the trial inputs (issue: "a constant passed"). For every task and
+//! every output: all zeros; the best constant guess (the mean of the reference output
+//! over other seeds, which is how a constant 2.0 once passed `loss/mse_loss`); a copy of
+//! an input of the same shape and type, where there is one; and random values. A
+//! canary fails when at least one element is outside `atol + rtol * |ref|` (the
+//! harness requires every element inside). Where a canary passed, the task's input
+//! distribution was changed and its notes say so.
+
+use kbench_tasks::{HostData, HostTensor, Task, Tolerance, registry};
+
+/// The seed of the trial inputs the canaries are compared on, and the other seeds the
+/// best constant is learned from.
+const TRIAL_SEED: u64 = 1;
+const OTHER_SEEDS: [u64; 2] = [2, 3];
+
+fn values(t: &HostTensor) -> Vec<f64> {
+    match &t.data {
+        HostData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        HostData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+        HostData::Bool(v) => v.iter().map(|&b| f64::from(u8::from(b))).collect(),
+    }
+}
+
+/// Whether `candidate` passes the comparison with `reference` (every element within
+/// tolerance; booleans and integers compared as numbers).
+fn passes(candidate: &[f64], reference: &[f64], tol: Tolerance) -> bool {
+    candidate.len() == reference.len()
+        && candidate
+            .iter()
+            .zip(reference)
+            .all(|(&c, &r)| tol.accepts(c, r))
+}
+
+/// A deterministic stream of uniform numbers in [0, 1).
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Random values shaped like `reference`: a standard normal for floats, fair bits for
+/// booleans, and integers spread over the reference's range.
+fn random_like(reference: &HostTensor, seed: u64) -> Vec<f64> {
+    let mut next = uniform(seed);
+    let n = reference.len();
+    match &reference.data {
+        HostData::F32(_) => (0..n)
+            .map(|_| {
+                let (u, v) = (next().max(1e-12), next());
+                (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+            })
+            .collect(),
+        HostData::Bool(_) => (0..n).map(|_| (next() < 0.5) as u8 as f64).collect(),
+        HostData::I64(v) => {
+            let (lo, hi) = (
+                v.iter().copied().min().unwrap_or(0),
+                v.iter().copied().max().unwrap_or(1),
+            );
+            (0..n)
+                .map(|_| (lo as f64 + (next() * (hi - lo + 1) as f64).floor()).min(hi as f64))
+                .collect()
+        }
+    }
+}
+
+/// The canaries of output `k` of `task` that pass, by name.
+fn passing_canaries(
+    task: &Task,
+    trial: &[HostTensor],
+    refs: &[Vec<HostTensor>],
+    k: usize,
+) -> Vec<String> {
+    let reference = &refs[0][k];
+    let expected = values(reference);
+    let tol = task.tolerance;
+    let mut passing = Vec::new();
+    if passes(&vec![0.0; expected.len()], &expected, tol) {
+        passing.push("zeros".to_string());
+    }
+    let others: Vec<f64> = refs[1..].iter().flat_map(|r| values(&r[k])).collect();
+    let mean = others.iter().sum::<f64>() / others.len().max(1) as f64;
+    let constant = match reference.data {
+        HostData::F32(_) => mean as f32 as f64,
+        HostData::I64(_) | HostData::Bool(_) => mean.round(),
+    };
+    if passes(&vec![constant; expected.len()], &expected, tol) {
+        passing.push(format!("the constant {constant}"));
+    }
+    let inputs = &trial[..task.inputs.len()];
+    for (spec, input) in task.inputs.iter().zip(inputs) {
+        if input.shape == reference.shape
+            && input.dtype() == reference.dtype()
+            && passes(&values(input), &expected, tol)
+        {
+            passing.push(format!("a copy of input `{}`", spec.name));
+        }
+    }
+    if passes(&random_like(reference, 7 + k as u64), &expected, tol) {
+        passing.push("random values".to_string());
+    }
+    passing
+}
+
+#[test]
+fn every_canary_fails_every_task() {
+    let mut failures = Vec::new();
+    for task in registry::all() {
+        let trial = task.generate(TRIAL_SEED);
+        let mut refs = vec![
+            task.run_reference(&trial)
+                .unwrap_or_else(|e| panic!("{}: {e}", task.id())),
+        ];
+        for seed in OTHER_SEEDS {
+            let tensors = task.generate(seed);
+            refs.push(
+                task.run_reference(&tensors)
+                    .unwrap_or_else(|e| panic!("{}: {e}", task.id())),
+            );
+        }
+        for (k, spec) in task.outputs.iter().enumerate() {
+            for canary in passing_canaries(task, &trial, &refs, k) {
+                failures.push(format!(
+                    "{} output `{}`: {canary} passes",
+                    task.id(),
+                    spec.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "canaries that pass:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_canaries_catch_what_they_should() {
+    let tol = Tolerance::DEFAULT;
+    let reference = [2.0, 2.0];
+    assert!(passes(&[2.0, 2.01], &reference, tol));
+    assert!(!passes(&[2.0, 2.1], &reference, tol));
+    assert!(!passes(&[f64::NAN, 2.0], &reference, tol));
+    assert!(
+        !passes(&[2.0], &reference, tol),
+        "a wrong length never passes"
+    );
+}
