@@ -478,6 +478,9 @@ mod tests {
         }
         let spread = stds.iter().cloned().fold(f64::MIN, f64::max)
             - stds.iter().cloned().fold(f64::MAX, f64::min);
-        assert!(spread > 0.2, "the scale must change with the seed: {stds:?}");
+        assert!(
+            spread > 0.2,
+            "the scale must change with the seed: {stds:?}"
+        );
     }
 }

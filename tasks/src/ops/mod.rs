@@ -7,6 +7,7 @@
 //! library; `nn` holds the layer-level ops.
 
 mod convert;
+pub mod elementwise;
 mod nn;
 
 pub use burn_tensor::{Bool, Int, Tensor, activation};

@@ -1,14 +1,35 @@
 //! broadcast: 10 elementwise ops whose operands broadcast.
 
-use super::{arg, bool_arg, n, one, py, scalar_arg, task};
+use super::{arg, bool_arg, host, n, one, py, scalar_arg, task};
 use crate::generator::Init;
+use crate::ops::elementwise::{broadcast_map, clamp_columns, where_broadcast};
 use crate::ops::{self, Tensor};
 use crate::spec::{Category, Task};
-use crate::tensor::DType;
+use crate::tensor::{DType, HostTensor};
 
 /// The task's literal bias, not an approximation of pi.
 #[allow(clippy::approx_constant)]
 const BIAS: f64 = 3.1415;
+
+/// `f` over inputs 0 and 1 broadcast by PyTorch's rules: input 1 seen with the shape
+/// `view` when given (a `.view(...)` in the source), the output shaped `out` (by default
+/// input 0's shape).
+fn pair(
+    a: &[HostTensor],
+    view: Option<&[usize]>,
+    out: Option<&[usize]>,
+    f: impl Fn(f32, f32) -> f32 + Sync,
+) -> crate::error::Result<Vec<HostTensor>> {
+    let (x, y) = (host(a, 0)?, host(a, 1)?);
+    Ok(vec![broadcast_map(
+        x.as_f32("first input")?,
+        &x.shape,
+        y.as_f32("second input")?,
+        view.unwrap_or(&y.shape),
+        out.unwrap_or(&x.shape),
+        f,
+    )?])
+}
 
 pub(super) fn tasks() -> Vec<Task> {
     let b = Category::Broadcast;
@@ -31,10 +52,8 @@ pub(super) fn tasks() -> Vec<Task> {
             "x + bias.view(1, -1, 1, 1), per-channel bias on NCHW",
             py!("broadcast/add_bias_four_dim_broadcast"),
             |a| {
-                let x: Tensor<4> = arg(a, 0)?;
-                let dims = x.dims();
-                let bias = arg::<1>(a, 1)?.reshape([1, dims[1], 1, 1]).expand(dims);
-                one(x + bias)
+                let c = host(a, 0)?.shape.get(1).copied().unwrap_or(0);
+                pair(a, Some(&[c, 1, 1]), None, |x, b| x + b)
             },
         )
         .input("x", &[8, 512, 32, 32], Init::RANDN)
@@ -47,13 +66,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "clamp_broadcast",
             "torch.clamp(x, min=min_val, max=max_val), per-column tensor bounds",
             py!("broadcast/clamp_broadcast"),
-            |a| {
-                let x: Tensor<2> = arg(a, 0)?;
-                let dims = x.dims();
-                let lo = arg::<1>(a, 1)?.reshape([1, dims[1]]).expand(dims);
-                let hi = arg::<1>(a, 2)?.reshape([1, dims[1]]).expand(dims);
-                one(x.max_pair(lo).min_pair(hi))
-            },
+            |a| Ok(vec![clamp_columns(host(a, 0)?, host(a, 1)?, host(a, 2)?)?]),
         )
         .input(
             "x",
@@ -73,12 +86,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "division_broadcast",
             "x / scale, scale [3, 1, 1] over x [8, 3, 32, 128]",
             py!("broadcast/division_broadcast"),
-            |a| {
-                let x: Tensor<4> = arg(a, 0)?;
-                let dims = x.dims();
-                let scale = arg::<3>(a, 1)?.unsqueeze::<4>().expand(dims);
-                one(x / scale)
-            },
+            |a| pair(a, None, None, |x, s| x / s),
         )
         .input("x", &[8, 3, 32, 128], Init::RANDN)
         .input("scale", &[3, 1, 1], Init::RANDN)
@@ -90,10 +98,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "elmentwise_mul_broadcast",
             "a * b, [4, 1, 2048] * [1, 4, 2048] -> [4, 4, 2048]",
             py!("broadcast/elmentwise_mul_broadcast"),
-            |a| {
-                let out = [4, 4, 2048];
-                one(arg::<3>(a, 0)?.expand(out) * arg::<3>(a, 1)?.expand(out))
-            },
+            |a| pair(a, None, Some(&[4, 4, 2048]), |x, y| x * y),
         )
         .input("a", &[4, 1, 2048], Init::RANDN)
         .input("b", &[1, 4, 2048], Init::RANDN)
@@ -122,12 +127,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "max_broadcast",
             "torch.maximum(a, b), [16, 1, 1024] vs [1, 256, 1] -> [16, 256, 1024]",
             py!("broadcast/max_broadcast"),
-            |a| {
-                let out = [16, 256, 1024];
-                one(arg::<3>(a, 0)?
-                    .expand(out)
-                    .max_pair(arg::<3>(a, 1)?.expand(out)))
-            },
+            |a| pair(a, None, Some(&[16, 256, 1024]), f32::max),
         )
         .input("a", &[16, 1, 1024], Init::RANDN)
         .input("b", &[1, 256, 1], Init::RANDN)
@@ -156,12 +156,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "subtract_with_bias_broadcast",
             "x - bias, bias a row vector",
             py!("broadcast/subtract_with_bias_broadcast"),
-            |a| {
-                let x: Tensor<2> = arg(a, 0)?;
-                let dims = x.dims();
-                let bias = arg::<1>(a, 1)?.reshape([1, dims[1]]).expand(dims);
-                one(x - bias)
-            },
+            |a| pair(a, None, None, |x, b| x - b),
         )
         .input("x", &[8, 4096], Init::RANDN)
         .input("bias", &[4096], Init::RANDN)
@@ -174,11 +169,11 @@ pub(super) fn tasks() -> Vec<Task> {
             "torch.where(cond, x, y), cond [1, 512, 1] broadcast",
             py!("broadcast/where_broadcast"),
             |a| {
-                let cond = bool_arg::<3>(a, 0)?;
-                let x: Tensor<3> = arg(a, 1)?;
-                let y: Tensor<3> = arg(a, 2)?;
-                let cond = cond.expand(x.dims());
-                one(y.mask_where(cond, x))
+                Ok(vec![where_broadcast(
+                    host(a, 0)?,
+                    host(a, 1)?,
+                    host(a, 2)?,
+                )?])
             },
         )
         .input("cond", &[1, 512, 1], Init::Bernoulli)

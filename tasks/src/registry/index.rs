@@ -1,9 +1,8 @@
 //! index: gather, scatter and indexed copies.
 
-use super::{arg, n, one, py, task};
-use crate::TaskError;
+use super::{host, n, py, task};
 use crate::generator::Init;
-use crate::ops::{self, Tensor};
+use crate::ops;
 use crate::spec::{Category, Task};
 
 pub(super) fn tasks() -> Vec<Task> {
@@ -15,11 +14,10 @@ pub(super) fn tasks() -> Vec<Task> {
             "torch.gather(x, dim=1, index=idx)",
             py!("index/gather"),
             |a| {
-                let x: Tensor<2> = arg(a, 0)?;
-                let idx = a
-                    .get(1)
-                    .ok_or_else(|| TaskError::Shape("missing argument 1".into()))?;
-                one(x.gather(1, ops::load_int::<2>(idx, "idx")?))
+                Ok(vec![ops::elementwise::gather_dim1(
+                    host(a, 0)?,
+                    host(a, 1)?,
+                )?])
             },
         )
         .input("x", &[128, 8192], Init::RANDN)

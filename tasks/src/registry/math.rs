@@ -1,15 +1,23 @@
 //! math: scans along a dimension and a scalar product.
 
-use super::{arg, bool_arg, n, one, py, task};
+use super::{host, n, py, task};
+use crate::error::Result;
 use crate::generator::Init;
-use crate::ops::Tensor;
+use crate::ops;
+use crate::ops::elementwise::{Scan, scan_rows};
 use crate::spec::{Category, Task};
+use crate::tensor::HostTensor;
 
 const SHAPE: [usize; 2] = [128, 4000];
 
 /// The task's literal scalar `s`, not an approximation of pi.
 #[allow(clippy::approx_constant)]
 const SCALE: f64 = 3.14;
+
+/// A row scan of the first argument `x`, optionally masked by `mask`.
+fn row_scan(args: &[HostTensor], mask: Option<&HostTensor>, kind: Scan) -> Result<Vec<HostTensor>> {
+    Ok(vec![scan_rows(host(args, 0)?, "x", mask, kind)?])
+}
 
 pub(super) fn tasks() -> Vec<Task> {
     let m = Category::Math;
@@ -24,27 +32,21 @@ pub(super) fn tasks() -> Vec<Task> {
             "cumprod",
             "torch.cumprod(x, dim=1)",
             py!("math/cumprod"),
-            |a| one(arg::<2>(a, 0)?.cumprod(1)),
+            |a| row_scan(a, None, Scan::Prod),
         )
         .build(),
         scan(
             "cumsum",
             "torch.cumsum(x, dim=1)",
             py!("math/cumsum"),
-            |a| one(arg::<2>(a, 0)?.cumsum(1)),
+            |a| row_scan(a, None, Scan::Sum),
         )
         .build(),
         scan(
             "cumsum_exclusive",
             "exclusive prefix sum along dim 1: y[:, j] = sum(x[:, :j])",
             py!("math/cumsum_exclusive"),
-            |a| {
-                let x: Tensor<2> = arg(a, 0)?;
-                let [rows, cols] = x.dims();
-                let zeros = Tensor::<2>::zeros([rows, 1], &x.device());
-                let shifted = Tensor::cat(vec![zeros, x.narrow(1, 0, cols.saturating_sub(1))], 1);
-                one(shifted.cumsum(1))
-            },
+            |a| row_scan(a, None, Scan::ExclusiveSum),
         )
         .notes(
             "The original cat(zeros, x)[:-1] slices the first dimension and returns [127, 4001] \
@@ -56,7 +58,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "cumsum_reverse",
             "reverse prefix sum along dim 1: flip, cumsum, flip",
             py!("math/cumsum_reverse"),
-            |a| one(arg::<2>(a, 0)?.flip([1]).cumsum(1).flip([1])),
+            |a| row_scan(a, None, Scan::ReverseSum),
         )
         .build(),
         task(
@@ -64,11 +66,7 @@ pub(super) fn tasks() -> Vec<Task> {
             "masked_cumsum",
             "torch.cumsum(x * mask, dim=1), mask boolean",
             py!("math/masked_cumsum"),
-            |a| {
-                let x: Tensor<2> = arg(a, 0)?;
-                let mask = bool_arg::<2>(a, 1)?;
-                one(x.mask_fill(mask.bool_not(), 0.0).cumsum(1))
-            },
+            |a| row_scan(a, Some(host(a, 1)?), Scan::Sum),
         )
         .input("x", &SHAPE, Init::RANDN)
         .input("mask", &SHAPE, Init::Bernoulli)
@@ -80,7 +78,11 @@ pub(super) fn tasks() -> Vec<Task> {
             "matrix_scalar_multiplication",
             "A * s with the Python float s = 3.14",
             py!("math/matrix_scalar_multiplication"),
-            |a| one(arg::<2>(a, 0)?.mul_scalar(SCALE)),
+            // PyTorch multiplies a float32 tensor by a Python float in float32.
+            |a| {
+                let s = SCALE as f32;
+                Ok(vec![ops::elementwise::map(host(a, 0)?, "A", |x| x * s)?])
+            },
         )
         .input("A", &[16384, 4096], Init::RANDN)
         .output("C", &[16384, 4096])

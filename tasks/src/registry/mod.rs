@@ -231,6 +231,13 @@ pub(crate) fn arg<const D: usize>(args: &[HostTensor], i: usize) -> Result<Tenso
     ops::load(t, &format!("argument {i}"))
 }
 
+/// Host tensor `i` of a reference's arguments, for the host-side kernels of
+/// [`ops::elementwise`].
+pub(crate) fn host(args: &[HostTensor], i: usize) -> Result<&HostTensor> {
+    args.get(i)
+        .ok_or_else(|| TaskError::Shape(format!("missing argument {i}")))
+}
+
 /// Loads tensor `i` of a reference's arguments as a boolean tensor of rank `D`.
 pub(crate) fn bool_arg<const D: usize>(
     args: &[HostTensor],
@@ -256,12 +263,16 @@ pub(crate) fn scalar_arg(args: &[HostTensor], i: usize) -> Result<f32> {
     }
 }
 
-/// Reference of a task whose one output is `f` applied to its one rank-`D` input.
-pub(crate) fn unary<const D: usize>(
+/// Reference of a task whose one output is the scalar function `f` applied to every
+/// element of its one f32 input, on the host buffers ([`ops::elementwise::map`]).
+pub(crate) fn unary_map(
     args: &[HostTensor],
-    f: impl FnOnce(Tensor<D>) -> Tensor<D>,
+    f: impl Fn(f32) -> f32 + Sync,
 ) -> Result<Vec<HostTensor>> {
-    Ok(vec![ops::store(f(arg::<D>(args, 0)?))?])
+    let t = args
+        .first()
+        .ok_or_else(|| TaskError::Shape("missing argument 0".into()))?;
+    Ok(vec![ops::elementwise::map(t, "argument 0", f)?])
 }
 
 /// Wraps one f32 output.
