@@ -3,7 +3,7 @@
 //! linked in, any undefined symbol an error.
 
 use crate::backend::{BackendError, Compiled};
-use crate::compile_cache::{ARTIFACT, BuildRequest, SHIM_FILE, compile as build, compiler_version};
+use crate::compile_cache::{ARTIFACT, BuildRequest, SHIM_FILE, compile as build};
 use std::path::Path;
 
 /// The kernel's file name in the build folder.
@@ -36,9 +36,10 @@ fn arguments(arch: &str) -> Vec<String> {
     args
 }
 
-/// Compiles `source` for `arch` into `cache_dir/cuda/<key>/kernel.so`.
+/// Compiles `source` for `arch` with `nvcc` (whose release line is `nvcc_version`) into `cache_dir/cuda/<key>/kernel.so`.
 pub fn compile(
     nvcc: &Path,
+    nvcc_version: &str,
     arch: &str,
     source: &str,
     cache_dir: &Path,
@@ -48,7 +49,7 @@ pub fn compile(
         &BuildRequest {
             backend: "cuda",
             compiler: &nvcc,
-            compiler_version: &compiler_version(&nvcc, Some("release")),
+            compiler_version: nvcc_version,
             sources: &[(SOURCE_FILE, source)],
             args: &arguments(arch),
             extra_key: arch,

@@ -107,10 +107,9 @@ pub struct CudaKernel {
     _library: libloading::Library,
 }
 
-/// Initialises the driver and makes the device's primary context current: the driver
-/// opens its device files and maps what it needs. Run by the worker before its sandbox
-/// closes, and again (cheaply: the context is retained once more) when the kernel loads.
-pub fn open_device() -> Result<sys::CUdevice, BackendError> {
+/// Initialises the driver and makes the device's primary context current (retained for
+/// the life of the process).
+fn current_device() -> Result<sys::CUdevice, BackendError> {
     probe()?;
     let dev = result::device::get(ORDINAL).map_err(|e| driver_error("cuDeviceGet", e))?;
     // SAFETY: `dev` is valid; the context is retained for the life of the process.
@@ -119,15 +118,21 @@ pub fn open_device() -> Result<sys::CUdevice, BackendError> {
             .map_err(|e| driver_error("retaining the primary context", e))?;
         result::ctx::set_current(ctx).map_err(|e| driver_error("cuCtxSetCurrent", e))?;
     }
-    // A first allocation and event, so that memory management is set up too.
+    Ok(dev)
+}
+
+/// [`current_device`], then a first allocation and event, so that the driver has opened
+/// its device files and set up memory management. Run by the worker before its sandbox
+/// closes; loading the kernel later only makes the context current again.
+pub fn open_device() -> Result<(), BackendError> {
+    current_device()?;
     let probe_buffer = DeviceBuffer::alloc(1 << 20)?;
     // SAFETY: the buffer was just allocated here and is not used again.
     unsafe { result::free_sync(probe_buffer.ptr) }.map_err(|e| driver_error("cuMemFree", e))?;
     let event = result::event::create(sys::CUevent_flags::CU_EVENT_DEFAULT)
         .map_err(|e| driver_error("creating an event", e))?;
     // SAFETY: the event was just created here and is not used again.
-    unsafe { result::event::destroy(event) }.map_err(|e| driver_error("cuEventDestroy", e))?;
-    Ok(dev)
+    unsafe { result::event::destroy(event) }.map_err(|e| driver_error("cuEventDestroy", e))
 }
 
 impl CudaKernel {
@@ -135,7 +140,7 @@ impl CudaKernel {
     /// creates the timing events and the flush buffer, then loads `artifact` (whose
     /// runtime joins the same context). Untrusted code: only in a worker.
     pub fn load(artifact: &Path) -> Result<Self, BackendError> {
-        let dev = open_device()?;
+        let dev = current_device()?;
         // Devices without persisting L2 refuse the limit; nothing persists there anyway.
         let _ = result::ctx::set_limit(sys::CUlimit::CU_LIMIT_PERSISTING_L2_CACHE_SIZE, 0);
         let event = || {
@@ -175,10 +180,7 @@ impl CudaKernel {
     fn timed_call(&mut self, set: SetId) -> Result<(i32, Duration, Duration), String> {
         let entry = self.entry;
         let (start, end) = (self.start, self.end);
-        let s = self
-            .sets
-            .get_mut(set)
-            .ok_or_else(|| format!("no staged set {set}"))?;
+        let s = staged_mut(&mut self.sets, set).map_err(|e| e.to_string())?;
         let n_in = s.input_desc.len() as i32;
         let n_out = s.output_desc.len() as i32;
         let host = Instant::now();

@@ -18,13 +18,19 @@ use crate::backend::{
 };
 use crate::compile_cache::{compiler_version, first_error_line, guard_status_fault};
 use crate::roofline::Roofline;
+use driver::GpuInfo;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The `cuda` backend.
 #[derive(Debug, Clone)]
 pub struct CudaBackend {
     nvcc: Option<PathBuf>,
     arch: Option<String>,
+    /// nvcc's path and release line, found once (`Err`: why there is none).
+    toolchain: OnceLock<Result<(PathBuf, String), String>>,
+    /// The device, queried once (`Err`: why there is none).
+    gpu: OnceLock<Result<GpuInfo, String>>,
 }
 
 /// FP32 lanes per streaming multiprocessor on every architecture since Ampere's GA100
@@ -39,18 +45,42 @@ impl CudaBackend {
         CudaBackend {
             nvcc: options.nvcc.clone(),
             arch: options.arch.clone(),
+            toolchain: OnceLock::new(),
+            gpu: OnceLock::new(),
         }
     }
 
-    fn nvcc(&self) -> Result<PathBuf, BackendError> {
-        toolchain::find_nvcc(self.nvcc.as_deref())
+    /// nvcc and its release line.
+    fn nvcc(&self) -> Result<&(PathBuf, String), BackendError> {
+        self.toolchain
+            .get_or_init(|| {
+                toolchain::find_nvcc(self.nvcc.as_deref())
+                    .map(|nvcc| {
+                        let version = compiler_version(&nvcc.to_string_lossy(), Some("release"));
+                        (nvcc, version)
+                    })
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|reason| BackendError::Toolchain {
+                compiler: "nvcc".into(),
+                reason: reason.clone(),
+            })
+    }
+
+    /// The GPU, as the driver describes it.
+    fn gpu(&self) -> Result<&GpuInfo, BackendError> {
+        self.gpu
+            .get_or_init(|| driver::query().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| BackendError::Unsupported(e.clone()))
     }
 
     /// The architecture to build for: `--arch`, else the device's own.
     fn target_arch(&self) -> Result<String, BackendError> {
         match &self.arch {
             Some(arch) => toolchain::parse_arch(arch),
-            None => driver::query().map(|d| d.arch()).map_err(|e| {
+            None => self.gpu().map(GpuInfo::arch).map_err(|e| {
                 BackendError::Unsupported(format!(
                     "{e}; to compile without a GPU, name the architecture with --arch (e.g. sm_90)"
                 ))
@@ -60,7 +90,7 @@ impl CudaBackend {
 
     fn nvcc_version(&self) -> String {
         match self.nvcc() {
-            Ok(nvcc) => compiler_version(&nvcc.to_string_lossy(), Some("release")),
+            Ok((_, version)) => version.clone(),
             Err(e) => e.to_string(),
         }
     }
@@ -73,7 +103,7 @@ impl Backend for CudaBackend {
 
     fn device(&self) -> DeviceInfo {
         let compiler = format!("nvcc ({})", self.nvcc_version());
-        match driver::query() {
+        match self.gpu() {
             Ok(gpu) => DeviceInfo {
                 backend: "cuda".into(),
                 name: gpu.name.clone(),
@@ -97,7 +127,7 @@ impl Backend for CudaBackend {
         // From the driver's figures: bandwidth = 2 (double data rate) x memory clock x
         // bus width; FP32 = SMs x lanes x 2 (FMA) x SM clock. Unknown figures give an
         // infinite peak, so nothing is flagged rather than something wrongly.
-        let Ok(gpu) = driver::query() else {
+        let Ok(gpu) = self.gpu() else {
             return Roofline {
                 bytes_per_second: f64::INFINITY,
                 flops_per_second: f64::INFINITY,
@@ -141,9 +171,9 @@ impl Backend for CudaBackend {
     }
 
     fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError> {
-        let nvcc = self.nvcc()?;
+        let (nvcc, version) = self.nvcc()?;
         let arch = self.target_arch()?;
-        compile::compile(&nvcc, &arch, source, cache_dir)
+        compile::compile(nvcc, version, &arch, source, cache_dir)
     }
 
     fn compile_error_summary(&self, log: &str) -> String {
@@ -196,7 +226,7 @@ impl Backend for CudaBackend {
     }
 
     fn open_device(&self) -> Result<(), BackendError> {
-        kernel::open_device().map(|_| ())
+        kernel::open_device()
     }
 
     fn check_ready(&self) -> Result<(), BackendError> {

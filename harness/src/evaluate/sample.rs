@@ -524,8 +524,9 @@ pub fn judge_timing(
         );
         return;
     }
+    let timed = Stats::of(&seconds);
     if let Some(ms) = report.outside_stream_ms
-        && let Some(device) = Stats::of(&seconds)
+        && let Some(device) = timed
         && escaped_the_stream(ms, device.median * 1e3)
     {
         timing_fault(
@@ -558,7 +559,7 @@ pub fn judge_timing(
         );
         return;
     }
-    if let Some(stats) = Stats::of(&seconds) {
+    if let Some(stats) = timed {
         rec.kernel = Some(stats);
         let baseline = match run.backend.baseline() {
             Baseline::RustReference => task.baseline_median,

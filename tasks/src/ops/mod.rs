@@ -13,6 +13,6 @@ mod nn;
 pub use burn_tensor::{Bool, Int, Tensor, activation};
 pub use convert::{load, load_bool, load_int, store, store_bool};
 pub use nn::{
-    Conv2d, MaxPool2d, avg_pool2d, bilinear_upsample, conv1d, conv2d, gelu_erf, gelu_tanh,
-    layer_norm_trailing, linear, logsumexp, max_pool2d, pixel_shuffle,
+    Conv2d, MaxPool2d, avg_pool2d, bilinear_upsample, conv1d, conv2d, layer_norm_trailing, linear,
+    logsumexp, max_pool2d, pixel_shuffle,
 };

@@ -1,7 +1,6 @@
 //! Layer-level ops with PyTorch's conventions.
 
 use burn_tensor::Tensor;
-use burn_tensor::activation;
 use burn_tensor::module;
 use burn_tensor::ops::{
     AvgPoolOptions, ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions,
@@ -120,14 +119,4 @@ pub fn layer_norm_trailing<const D: usize>(
     let cols: usize = dims[split..].iter().product();
     let flat: Tensor<2> = x.reshape([rows, cols]);
     module::layer_norm(flat, weight, Some(bias), eps).reshape(dims)
-}
-
-/// Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (`F.gelu` default).
-pub fn gelu_erf<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    activation::gelu(x)
-}
-
-/// The tanh approximation, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
-pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    activation::gelu_approximate(x)
 }
