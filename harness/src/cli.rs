@@ -74,6 +74,9 @@ pub struct BenchArgs {
     /// Task whose bundled solution is evaluated.
     #[arg(long, default_value = "activation/relu")]
     pub task: String,
+    /// Size profile of the task: `paper` or `current`.
+    #[arg(long, default_value = "paper")]
+    pub sizes: kbench_tasks::SizeProfile,
     /// Repeats (each compiles from an empty cache and times the kernel again).
     #[arg(long, default_value_t = 10)]
     pub repeats: usize,
@@ -180,6 +183,11 @@ pub struct EvaluateArgs {
     /// Only tasks whose id contains this text (e.g. `activation/` or `math/cumsum`).
     #[arg(long, default_value = "")]
     pub tasks: String,
+    /// Size profile of the tasks: `paper` (the MultiKernelBench paper's sizes) or
+    /// `current` (the upstream sizes of 2026-01, which modern GPUs need); stored with
+    /// the run, and the PyTorch source in the prompt shows these sizes.
+    #[arg(long, default_value = "paper")]
+    pub sizes: kbench_tasks::SizeProfile,
     /// Samples per task (default: 1 with the greedy preset, 5 with sampled).
     #[arg(long)]
     pub samples: Option<usize>,
@@ -248,6 +256,10 @@ pub enum TasksCommand {
         /// List the one-shot exemplars (ids `exemplar:<category>/<name>`) instead.
         #[arg(long)]
         exemplars: bool,
+        /// Size profile: `paper` (the MultiKernelBench paper's sizes) or `current`
+        /// (the upstream sizes of 2026-01, for modern GPUs).
+        #[arg(long, default_value = "paper")]
+        sizes: kbench_tasks::SizeProfile,
     },
     /// Show one task: its specification and the PyTorch source shown to models.
     Show {
@@ -256,6 +268,10 @@ pub enum TasksCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Size profile: `paper` (the MultiKernelBench paper's sizes) or `current`
+        /// (the upstream sizes of 2026-01, for modern GPUs).
+        #[arg(long, default_value = "paper")]
+        sizes: kbench_tasks::SizeProfile,
     },
     /// Generate a task's inputs and parameters for a seed, run the reference, and write
     /// everything as `.npy` files with a `manifest.json`.
@@ -271,5 +287,9 @@ pub enum TasksCommand {
         /// Also time this many extra runs of the reference and record them.
         #[arg(long, default_value_t = 0)]
         time_runs: usize,
+        /// Size profile: `paper` (the MultiKernelBench paper's sizes) or `current`
+        /// (the upstream sizes of 2026-01, for modern GPUs).
+        #[arg(long, default_value = "paper")]
+        sizes: kbench_tasks::SizeProfile,
     },
 }

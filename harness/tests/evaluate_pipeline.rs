@@ -177,3 +177,32 @@ fn reporters_write_a_line_per_sample_or_json() {
             .is_some_and(|rows| !rows.is_empty())
     );
 }
+
+#[test]
+fn a_run_stores_its_size_profile_and_its_prompt_shows_those_sizes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, _) = common::evaluate_in(
+        dir.path(),
+        &[
+            "--tasks",
+            "broadcast/add_bias_broadcast",
+            "--sizes",
+            "current",
+        ],
+    );
+    let (rt, store) = store_of(&db);
+    let run = rt.block_on(store.run(1)).expect("run 1");
+    let config: serde_json::Value = serde_json::from_str(&run.config).expect("config json");
+    assert_eq!(config["sizes"], "current", "{}", run.config);
+    let task =
+        kbench_tasks::registry::find_in("activation/relu", kbench_tasks::SizeProfile::Current)
+            .expect("relu");
+    let backend = kbench_backends::backend_by_name("cpu").expect("the cpu backend");
+    let prompt = kbench::prompt::render(
+        task,
+        backend.as_ref(),
+        kbench::prompt::Strategy::CategoryShot,
+    )
+    .expect("prompt");
+    assert!(prompt.contains("dim = 393216"), "{prompt}");
+}

@@ -53,6 +53,45 @@ fn show_prints_spec_and_source() {
 }
 
 #[test]
+fn the_current_profile_shows_its_sizes_in_shapes_and_source() {
+    let paper = kbench(&["tasks", "show", "activation/relu", "--json"]);
+    let current = kbench(&[
+        "tasks",
+        "show",
+        "activation/relu",
+        "--json",
+        "--sizes",
+        "current",
+    ]);
+    assert!(current.status.success(), "{}", stderr(&current));
+    let paper: serde_json::Value = serde_json::from_slice(&paper.stdout).expect("json");
+    let current: serde_json::Value = serde_json::from_slice(&current.stdout).expect("json");
+    assert_eq!(paper["sizes"], "paper");
+    assert_eq!(current["sizes"], "current");
+    assert_eq!(paper["inputs"][0]["shape"], serde_json::json!([16, 16384]));
+    assert_eq!(
+        current["inputs"][0]["shape"],
+        serde_json::json!([4096, 393216])
+    );
+    let source = current["source"].as_str().expect("source");
+    assert!(source.contains("batch_size = 4096\n"), "{source}");
+    assert!(source.contains("dim = 393216\n"), "{source}");
+    let listed = kbench(&["tasks", "list", "--sizes", "current"]);
+    assert!(
+        stdout(&listed).contains("(current sizes)"),
+        "{}",
+        stdout(&listed)
+    );
+    let bad = kbench(&["tasks", "list", "--sizes", "huge"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("paper or current"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
 fn bad_input_fails_with_a_clear_message() {
     let unknown = kbench(&["tasks", "show", "activation/nope"]);
     assert!(!unknown.status.success());

@@ -13,12 +13,14 @@ class Model(nn.Module):
         return a * b
 
 
+batch_size = 4
+rows = 4
 dim = 2048
 
 
 def get_inputs():
-    a = torch.randn(4, 1, dim)
-    b = torch.randn(1, 4, dim)
+    a = torch.randn(batch_size, 1, dim)
+    b = torch.randn(1, rows, dim)
     return [a, b]
 
 

@@ -14,7 +14,8 @@ class Model(nn.Module):
 
 
 batch_size = 128
-input_shape = (4096,)
+dim = 4096
+input_shape = (dim,)
 
 
 def get_inputs():

@@ -15,7 +15,8 @@ class Model(nn.Module):
 
 
 batch_size = 128
-input_shape = (4000,)
+length = 4000
+input_shape = (length,)
 dim = 1
 
 

@@ -35,6 +35,17 @@ pub enum TaskError {
         /// How many it got.
         found: usize,
     },
+    /// A task's declaration (`tasks/<category>/<name>.toml`) is invalid.
+    #[error("declaration of `{task}`: {message}")]
+    Declaration {
+        /// The task.
+        task: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A reference function's declared argument is missing or of the wrong kind.
+    #[error("reference argument: {0}")]
+    Argument(String),
     /// The tensor library refused an operation.
     #[error("tensor library: {0}")]
     Backend(String),

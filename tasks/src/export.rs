@@ -1,6 +1,7 @@
 //! Export of a task instance, `(task, seed)`, for the PyTorch parity check and for
 //! anyone who wants the exact bytes: inputs, parameters and reference outputs as `.npy`
-//! files plus a `manifest.json` that names them in order.
+//! files plus a `manifest.json` that names them in order, and the PyTorch source at
+//! the task's size profile.
 
 use crate::error::{Result, TaskError};
 use crate::spec::{Task, Tolerance};
@@ -11,6 +12,9 @@ use std::time::Instant;
 
 /// Version tag of the generator, written into every manifest.
 pub const GENERATOR: &str = "kbench-splitmix64-as241-v2";
+
+/// File name of the exported PyTorch source (at the task's sizes).
+pub const SOURCE_FILE: &str = "model.py";
 
 /// One exported tensor.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +36,10 @@ pub struct Manifest {
     pub task: String,
     /// The seed the tensors were generated from.
     pub seed: u64,
+    /// The size profile of the shapes.
+    pub sizes: crate::SizeProfile,
+    /// The PyTorch source at those sizes, written beside the manifest.
+    pub source: String,
     /// Generator version ([`GENERATOR`]).
     pub generator: &'static str,
     /// Pass criterion of the task.
@@ -126,6 +134,8 @@ pub fn export(task: &Task, seed: u64, dir: &Path, timing_runs: usize) -> Result<
     let manifest = Manifest {
         task: task.id(),
         seed,
+        sizes: task.profile,
+        source: SOURCE_FILE.to_string(),
         generator: GENERATOR,
         tolerance: task.tolerance,
         inputs: write_group(
@@ -148,6 +158,8 @@ pub fn export(task: &Task, seed: u64, dir: &Path, timing_runs: usize) -> Result<
         )?,
         reference_seconds,
     };
+    let source = dir.join(SOURCE_FILE);
+    std::fs::write(&source, task.source.as_bytes()).map_err(io(source.clone()))?;
     let path = dir.join("manifest.json");
     let json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| TaskError::Backend(format!("manifest: {e}")))?;

@@ -1,9 +1,12 @@
 //! The task contract: what a task declares about itself.
 
+use crate::declare::SizeProfile;
+use crate::declare::schema::Args;
 use crate::error::{Result, TaskError};
 use crate::generator::Init;
 use crate::tensor::{DType, HostTensor, numel};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The 14 categories of the MultiKernelBench set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -165,9 +168,9 @@ pub struct Cost {
     pub bytes: u64,
 }
 
-/// A Rust reference forward: inputs then parameters in declared order, outputs in
-/// declared order.
-pub type ReferenceFn = fn(&[HostTensor]) -> Result<Vec<HostTensor>>;
+/// A Rust reference forward: inputs then parameters in declared order, and the
+/// declaration's arguments; outputs in declared order.
+pub type ReferenceFn = fn(&[HostTensor], &Args) -> Result<Vec<HostTensor>>;
 
 /// A joint adjustment of freshly generated inputs, for tasks whose result jumps at a
 /// threshold (a `sign`): it moves the few elements that sit within rounding of the jump,
@@ -206,10 +209,15 @@ pub struct Task {
     pub notes: Option<&'static str>,
     /// Inputs moved away from a discontinuity after generation, when the task has one.
     pub condition: Option<InputCondition>,
-    /// The PyTorch source shown to models (`Model`, `get_inputs`, `get_init_inputs`).
-    pub source: &'static str,
+    /// The PyTorch source shown to models (`Model`, `get_inputs`, `get_init_inputs`),
+    /// with the sizes of [`Task::profile`].
+    pub source: Cow<'static, str>,
     /// The ground-truth forward.
     pub reference: ReferenceFn,
+    /// The declared arguments of the reference.
+    pub args: &'static Args,
+    /// The size profile the shapes belong to.
+    pub profile: SizeProfile,
 }
 
 impl Task {
@@ -267,7 +275,7 @@ impl Task {
                 found: tensors.len(),
             });
         }
-        let outputs = (self.reference)(tensors)?;
+        let outputs = (self.reference)(tensors, self.args)?;
         if outputs.len() != self.outputs.len() {
             return Err(TaskError::Shape(format!(
                 "{}: reference returned {} outputs, {} declared",

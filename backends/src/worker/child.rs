@@ -183,7 +183,7 @@ fn time_calls(
     sets: &[SetId],
     link: &mut ParentLink,
 ) -> Result<TimingReport, BackendError> {
-    let task = kbench_tasks::registry::find_any(&job.task)
+    let task = kbench_tasks::registry::find_any_in(&job.task, job.sizes)
         .map_err(|e| BackendError::Protocol(e.to_string()))?;
     // The trial sets as written, to derive each timed call's inputs from.
     let pristine = job

@@ -147,6 +147,9 @@ pub struct Job {
     /// each timed call's inputs from its trial set with the task's
     /// [`kbench_tasks::Task::perturb_set`].
     pub task: String,
+    /// The size profile of the task.
+    #[serde(default)]
+    pub sizes: kbench_tasks::SizeProfile,
 }
 
 /// File name of output `k` kept in `slot` for the parent to check: its raw bytes, or

@@ -19,7 +19,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.compile_only {
         return compile_only(args);
     }
-    let task = registry::find(&args.task)?;
+    let task = registry::find_in(&args.task, args.sizes)?;
     let (spec, model) = replay_model(args)?;
     let answer = answer_of(&model, task)?
         .with_context(|| format!("{spec} has no answer for {}", args.task))?;
@@ -32,6 +32,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         backend_options,
         model: spec.clone(),
         tasks: args.task.clone(),
+        sizes: args.sizes,
         exemplars: false,
         samples: 1,
         timing: TimingPlan::STANDARD,

@@ -132,7 +132,7 @@ fn new_config(args: &EvaluateArgs) -> anyhow::Result<RunConfig> {
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
     }
-    if evaluate::select_tasks(&args.tasks, args.exemplars).is_empty() {
+    if evaluate::select_tasks(&args.tasks, args.exemplars, args.sizes).is_empty() {
         bail!(
             "no task id contains `{}`; `kbench tasks list` shows them",
             args.tasks
@@ -148,6 +148,7 @@ fn new_config(args: &EvaluateArgs) -> anyhow::Result<RunConfig> {
             .clone()
             .unwrap_or_else(|| models::bundled(&args.backend, args.exemplars)),
         tasks: args.tasks.clone(),
+        sizes: args.sizes,
         exemplars: args.exemplars,
         samples,
         timing: TimingPlan {

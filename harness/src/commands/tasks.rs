@@ -3,7 +3,7 @@
 use crate::cli::TasksCommand;
 use anyhow::{Context, bail};
 use comfy_table::{Table, presets::ASCII_BORDERS_ONLY_CONDENSED};
-use kbench_tasks::{Category, Task, TensorSpec, export, registry};
+use kbench_tasks::{Category, SizeProfile, Task, TensorSpec, export, registry};
 use serde_json::json;
 
 /// Runs a `kbench tasks` subcommand.
@@ -13,15 +13,17 @@ pub fn run(cmd: TasksCommand) -> anyhow::Result<()> {
             category,
             json,
             exemplars,
-        } => list(category.as_deref(), json, exemplars),
-        TasksCommand::Show { id, json } => show(&id, json),
+            sizes,
+        } => list(category.as_deref(), json, exemplars, sizes),
+        TasksCommand::Show { id, json, sizes } => show(&id, json, sizes),
         TasksCommand::Export {
             id,
             seed,
             out,
             time_runs,
+            sizes,
         } => {
-            let task = registry::find_any(&id)?;
+            let task = registry::find_any_in(&id, sizes)?;
             let manifest = export::export(task, seed, &out, time_runs)
                 .with_context(|| format!("exporting {id} (seed {seed})"))?;
             println!(
@@ -50,6 +52,7 @@ fn summary_json(task: &Task, prefix: &str) -> serde_json::Value {
     let cost = task.cost();
     json!({
         "id": format!("{prefix}{}", task.id()),
+        "sizes": task.profile,
         "category": task.category,
         "name": task.name,
         "summary": task.summary,
@@ -65,7 +68,12 @@ fn summary_json(task: &Task, prefix: &str) -> serde_json::Value {
     })
 }
 
-fn list(category: Option<&str>, as_json: bool, exemplars: bool) -> anyhow::Result<()> {
+fn list(
+    category: Option<&str>,
+    as_json: bool,
+    exemplars: bool,
+    sizes: SizeProfile,
+) -> anyhow::Result<()> {
     let wanted = match category {
         Some(name) => match Category::parse(name) {
             Some(c) => Some(c),
@@ -77,9 +85,9 @@ fn list(category: Option<&str>, as_json: bool, exemplars: bool) -> anyhow::Resul
         None => None,
     };
     let (source, prefix) = if exemplars {
-        (registry::exemplars(), "exemplar:")
+        (registry::exemplars_in(sizes), "exemplar:")
     } else {
-        (registry::all(), "")
+        (registry::all_in(sizes), "")
     };
     let tasks: Vec<&Task> = source
         .iter()
@@ -114,12 +122,16 @@ fn list(category: Option<&str>, as_json: bool, exemplars: bool) -> anyhow::Resul
     }
     println!("{table}");
     let categories: std::collections::BTreeSet<_> = tasks.iter().map(|t| t.category).collect();
-    println!("{} tasks in {} categories", tasks.len(), categories.len());
+    println!(
+        "{} tasks in {} categories ({sizes} sizes)",
+        tasks.len(),
+        categories.len()
+    );
     Ok(())
 }
 
-fn show(id: &str, as_json: bool) -> anyhow::Result<()> {
-    let task = registry::find_any(id)?;
+fn show(id: &str, as_json: bool, sizes: SizeProfile) -> anyhow::Result<()> {
+    let task = registry::find_any_in(id, sizes)?;
     if as_json {
         let mut value = summary_json(task, "");
         value["source"] = json!(task.source);
@@ -127,7 +139,7 @@ fn show(id: &str, as_json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let cost = task.cost();
-    println!("{}: {}", task.id(), task.summary);
+    println!("{}: {} ({sizes} sizes)", task.id(), task.summary);
     let describe = |label: &str, specs: &[TensorSpec]| {
         for s in specs {
             println!(

@@ -29,7 +29,7 @@ use anyhow::Context;
 use kbench_backends::timing::TimingPlan;
 use kbench_backends::worker::Limits;
 use kbench_backends::{Backend, Roofline};
-use kbench_tasks::{Task, registry};
+use kbench_tasks::{SizeProfile, Task, registry};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +51,9 @@ pub struct RunConfig {
     pub model: String,
     /// Task filter: ids containing this text (empty for all).
     pub tasks: String,
+    /// The size profile of the tasks (`paper` for runs stored before profiles existed).
+    #[serde(default)]
+    pub sizes: SizeProfile,
     /// Evaluate the one-shot exemplars instead of the benchmark tasks.
     #[serde(default)]
     pub exemplars: bool,
@@ -130,12 +133,13 @@ pub struct Paths {
     pub worker_exe: PathBuf,
 }
 
-/// The tasks a filter selects, in registry order (the exemplars when `exemplars`).
-pub fn select_tasks(filter: &str, exemplars: bool) -> Vec<&'static Task> {
+/// The tasks a filter selects at `sizes`, in registry order (the exemplars when
+/// `exemplars`).
+pub fn select_tasks(filter: &str, exemplars: bool, sizes: SizeProfile) -> Vec<&'static Task> {
     let set = if exemplars {
-        registry::exemplars()
+        registry::exemplars_in(sizes)
     } else {
-        registry::all()
+        registry::all_in(sizes)
     };
     set.iter().filter(|t| t.id().contains(filter)).collect()
 }

@@ -606,7 +606,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
         serde_json::from_str(&run.environment).map_err(anyhow::Error::from)?;
     let roofline: Roofline = serde_json::from_value(environment["roofline"].clone())
         .map_err(|e| anyhow::anyhow!("reading the run's roofline: {e}"))?;
-    let tasks = select_tasks(&config.tasks, config.exemplars);
+    let tasks = select_tasks(&config.tasks, config.exemplars, config.sizes);
     if tasks.is_empty() {
         return Err(anyhow::anyhow!("no task id contains `{}`", config.tasks).into());
     }

@@ -79,7 +79,7 @@ pub fn time_pytorch(
     timeout: Duration,
 ) -> Result<BaselineRow, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("model.py"), task.source).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("model.py"), task.source.as_bytes()).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("pytorch_baseline.py"), SCRIPT).map_err(|e| e.to_string())?;
     write_sets(&dir.join("sets"), task, sets)?;
     let plan_json = serde_json::to_string(plan).map_err(|e| e.to_string())?;

@@ -174,6 +174,7 @@ fn run_worker(
         timing: (!check).then_some(run.plan),
         parent_net_namespace: protocol::net_namespace(),
         task: kbench_tasks::registry::key_of(task.task),
+        sizes: task.task.profile,
     };
     let job_file = dir.path().join(protocol::JOB_FILE);
     std::fs::write(
