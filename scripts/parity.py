@@ -146,6 +146,8 @@ def main():
     parser.add_argument("--time-runs", type=int, default=3, help="timed runs per side and seed (0: no timing)")
     parser.add_argument("--exemplars", action="store_true", help="also check the one-shot exemplars")
     parser.add_argument("--sizes", default="paper", choices=["paper", "current"], help="size profile")
+    parser.add_argument("--max-gb", type=float, default=None,
+                        help="skip (and report) a task that moves more than this many GB (its min_bytes)")
     parser.add_argument("--export-timeout", type=float, default=None,
                         help="skip (and report) a task whose export takes longer than this many seconds")
     args = parser.parse_args()
@@ -153,12 +155,16 @@ def main():
     torch.set_num_threads(torch.get_num_threads())
     listing = subprocess.run([args.kbench, "tasks", "list", "--json", "--sizes", args.sizes], check=True,
                              capture_output=True, text=True)
-    ids = [t["id"] for t in json.loads(listing.stdout) if args.tasks in t["id"]]
+    rows = [t for t in json.loads(listing.stdout) if args.tasks in t["id"]]
+    too_large = [t for t in rows if args.max_gb is not None and t["min_bytes"] > args.max_gb * 1e9]
+    ids = [t["id"] for t in rows if t not in too_large]
     if args.exemplars:
         exemplars = subprocess.run([args.kbench, "tasks", "list", "--exemplars", "--json"], check=True,
                                    capture_output=True, text=True)
         ids += [t["id"] for t in json.loads(exemplars.stdout) if args.tasks in t["id"]]
-    passed, failed, skipped, ratios = 0, 0, 0, []
+    passed, failed, skipped, ratios = 0, 0, len(too_large), []
+    for t in too_large:
+        print(f"SKIP {t['id']:<62} moves {t['min_bytes'] / 1e9:.1f} GB, over --max-gb {args.max_gb:g}", flush=True)
     with tempfile.TemporaryDirectory(prefix="kbench-parity-") as tmp:
         for task_id in ids:
             started = time.perf_counter()

@@ -194,6 +194,8 @@ fn a_run_stores_its_size_profile_and_its_prompt_shows_those_sizes() {
     let run = rt.block_on(store.run(1)).expect("run 1");
     let config: serde_json::Value = serde_json::from_str(&run.config).expect("config json");
     assert_eq!(config["sizes"], "current", "{}", run.config);
+    let listed = rt.block_on(store.runs()).expect("runs");
+    assert_eq!(listed.first().map(|r| r.sizes.as_str()), Some("current"));
     let task =
         kbench_tasks::registry::find_in("activation/relu", kbench_tasks::SizeProfile::Current)
             .expect("relu");

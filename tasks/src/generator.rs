@@ -257,6 +257,27 @@ pub enum Init {
         /// Greatest scale (excluded).
         high: f64,
     },
+    /// `m + N(0, 1)` with the mean `m` drawn once per tensor, uniform in `[low, high)`:
+    /// for scale-free reductions (a cosine similarity of two such tensors is about
+    /// `m1 m2 / sqrt((1 + m1^2) (1 + m2^2))`, unguessable without reading them).
+    ShiftedNormal {
+        /// Least mean.
+        low: f64,
+        /// Greatest mean (excluded).
+        high: f64,
+    },
+    /// `softmax(s * N(0, 1))` over the last dimension, `s` drawn once per tensor, uniform
+    /// in `[low, high)`: rows of probabilities (`torch.randn(...).softmax(-1)` with a
+    /// scale), the softmax computed in `f64` with the pure-Rust `libm` exponential.
+    SoftmaxNormal {
+        /// Least scale of the logits.
+        low: f64,
+        /// Greatest scale of the logits (excluded).
+        high: f64,
+    },
+    /// `-1.0` or `+1.0` with probability one half each (f32; the top bit of the word):
+    /// `torch.randint(0, 2, ...).float() * 2 - 1`.
+    Sign,
 }
 
 impl Init {
@@ -305,6 +326,19 @@ impl Init {
                 let scale = low + (high - low) * unit(word(key, u64::MAX));
                 crate::tensor::HostData::F32(fill_normals(n, key, |z| (scale * z) as f32))
             }
+            Init::ShiftedNormal { low, high } => {
+                let mean = low + (high - low) * unit(word(key, u64::MAX));
+                crate::tensor::HostData::F32(fill_normals(n, key, |z| (mean + z) as f32))
+            }
+            Init::SoftmaxNormal { low, high } => {
+                let scale = low + (high - low) * unit(word(key, u64::MAX));
+                let mut values = fill_normals(n, key, |z| (scale * z) as f32);
+                softmax_rows(&mut values, shape.last().copied().unwrap_or(1));
+                crate::tensor::HostData::F32(values)
+            }
+            Init::Sign => crate::tensor::HostData::F32(fill(n, |i| {
+                if word(key, i) >> 63 == 1 { 1.0 } else { -1.0 }
+            })),
             Init::AbsNormal { offset } => {
                 crate::tensor::HostData::F32(fill_normals(n, key, |z| (z.abs() + offset) as f32))
             }
@@ -315,6 +349,21 @@ impl Init {
         };
         HostTensor { shape, data }
     }
+}
+
+/// Replaces every row of `cols` logits of `values` by its softmax, computed in `f64` with
+/// `libm::exp` (the same bytes on every machine), rows in parallel.
+fn softmax_rows(values: &mut [f32], cols: usize) {
+    values.par_chunks_mut(cols.max(1)).for_each(|row| {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let sum: f64 = row
+            .iter()
+            .map(|&x| libm::exp(f64::from(x) - f64::from(max)))
+            .sum();
+        for x in row.iter_mut() {
+            *x = (libm::exp(f64::from(*x) - f64::from(max)) / sum) as f32;
+        }
+    });
 }
 
 fn fill<T: Send + Default + Clone>(n: usize, f: impl Fn(u64) -> T + Sync) -> Vec<T> {
@@ -402,6 +451,38 @@ mod tests {
                 (got - z).abs() <= 1e-12 * (1.0 + z.abs()),
                 "p {p}: {got} vs {z}"
             );
+        }
+    }
+
+    #[test]
+    fn sign_shifted_and_softmax_distributions_hold_their_promises() {
+        let HostData::F32(signs) = Init::Sign.generate("t", 1, "s", &[1000]).data else {
+            panic!("f32")
+        };
+        assert!(signs.iter().all(|&v| v == 1.0 || v == -1.0));
+        assert!(signs.iter().filter(|&&v| v > 0.0).count().abs_diff(500) < 100);
+        let shifted = Init::ShiftedNormal {
+            low: 2.0,
+            high: 3.0,
+        };
+        let HostData::F32(v) = shifted.generate("t", 1, "m", &[20_000]).data else {
+            panic!("f32")
+        };
+        let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+        assert!((1.95..3.05).contains(&mean), "mean {mean}");
+        let soft = Init::SoftmaxNormal {
+            low: 0.5,
+            high: 2.0,
+        };
+        let t = soft.generate("t", 1, "p", &[3, 500]);
+        assert_eq!(t, soft.generate("t", 1, "p", &[3, 500]), "deterministic");
+        let HostData::F32(p) = &t.data else {
+            panic!("f32")
+        };
+        for row in p.chunks(500) {
+            let sum: f64 = row.iter().map(|&x| f64::from(x)).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "row sum {sum}");
+            assert!(row.iter().all(|&x| x > 0.0));
         }
     }
 

@@ -7,9 +7,12 @@ use kbench_tasks::declare::source;
 use kbench_tasks::{SizeProfile, Task, references, registry};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The shapes of a task's tensor arguments, in order.
+type Shapes = Vec<Vec<usize>>;
+
 /// The task table's tensor shapes by task name: `(paper, current)`, each the ordered
 /// list of tensor arguments (python scalars and tuples skipped).
-fn table_shapes() -> BTreeMap<String, (Vec<Vec<usize>>, Vec<Vec<usize>>)> {
+fn table_shapes() -> BTreeMap<String, (Shapes, Shapes)> {
     let text = include_str!("../data/multikernelbench_tasks.tsv");
     let mut rows = text.lines();
     let header: Vec<&str> = rows.next().expect("a header").split('\t').collect();
@@ -20,7 +23,7 @@ fn table_shapes() -> BTreeMap<String, (Vec<Vec<usize>>, Vec<Vec<usize>>)> {
             .unwrap_or_else(|| panic!("no column {name}"))
     };
     let (name, paper, current) = (column("name"), column("inputs"), column("inputs_at_head"));
-    let parse = |cell: &str| -> Vec<Vec<usize>> {
+    let parse = |cell: &str| -> Shapes {
         cell.split(" ; ")
             .filter_map(|arg| {
                 let (_, rest) = arg.trim().split_once(":[")?;
@@ -44,7 +47,7 @@ fn table_shapes() -> BTreeMap<String, (Vec<Vec<usize>>, Vec<Vec<usize>>)> {
     .collect()
 }
 
-fn input_shapes(task: &Task) -> Vec<Vec<usize>> {
+fn input_shapes(task: &Task) -> Shapes {
     task.inputs.iter().map(|s| s.shape.clone()).collect()
 }
 

@@ -178,6 +178,7 @@ impl Store {
     pub async fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
         Ok(sqlx::query_as::<_, RunSummary>(
             "SELECT r.id, r.created_at, r.finished_at, r.backend, r.model, \
+                    COALESCE(json_extract(r.config, '$.sizes'), 'paper') AS sizes, \
                     COUNT(s.id) AS samples, COALESCE(SUM(s.compiled), 0) AS compiled, \
                     COALESCE(SUM(s.correct), 0) AS correct, \
                     COALESCE(SUM(CASE WHEN s.from_cache THEN 0 ELSE s.input_tokens END), 0) \

@@ -56,6 +56,8 @@ pub struct RunSummary {
     pub backend: String,
     /// Model.
     pub model: String,
+    /// Size profile of the tasks (`paper` for runs stored before profiles existed).
+    pub sizes: String,
     /// Samples stored.
     pub samples: i64,
     /// Samples that compiled.

@@ -168,6 +168,7 @@ pub fn resolve(declared: &'static Declared, profile: SizeProfile) -> Result<Task
         let init = match &t.init {
             InitDecl::Named(NamedInit::Randn) => Init::RANDN,
             InitDecl::Named(NamedInit::Bernoulli) => Init::Bernoulli,
+            InitDecl::Named(NamedInit::Sign) => Init::Sign,
             InitDecl::Table(table) => match table {
                 InitTable::Normal { mean, std } => Init::Normal {
                     mean: *mean,
@@ -187,6 +188,14 @@ pub fn resolve(declared: &'static Declared, profile: SizeProfile) -> Result<Task
                     low: *low,
                     high: *high,
                 },
+                InitTable::ShiftedNormal { low, high } => Init::ShiftedNormal {
+                    low: *low,
+                    high: *high,
+                },
+                InitTable::SoftmaxNormal { low, high } => Init::SoftmaxNormal {
+                    low: *low,
+                    high: *high,
+                },
                 InitTable::Kaiming(fan_in) => {
                     let fan_in = dim(fan_in, &t.name)?;
                     if fan_in <= 0 {
@@ -196,10 +205,24 @@ pub fn resolve(declared: &'static Declared, profile: SizeProfile) -> Result<Task
                 }
             },
         };
+        let mut full = shape(&t.shape, &t.name)?;
+        if let Some(rank) = &t.rank {
+            let rank = dim(rank, &t.name)?;
+            match usize::try_from(rank) {
+                Ok(r) if r <= full.len() => full.truncate(r),
+                _ => {
+                    return Err(declared.error(format!(
+                        "{}: rank {rank} of a shape of {} dimensions",
+                        t.name,
+                        full.len()
+                    )));
+                }
+            }
+        }
         Ok(TensorSpec {
             name: &t.name,
             dtype: init.natural_dtype(),
-            shape: shape(&t.shape, &t.name)?,
+            shape: full,
             init,
         })
     };

@@ -72,6 +72,11 @@ pub struct TensorDecl {
     pub name: String,
     /// Extent of each dimension (empty for a 0-d tensor).
     pub shape: Vec<Dim>,
+    /// When given, only the first `rank` dimensions of `shape` are kept: for a tensor
+    /// whose rank differs between profiles (the `.py` slices its shape tuple with the
+    /// same size constant).
+    #[serde(default)]
+    pub rank: Option<Dim>,
     /// How its elements are drawn.
     pub init: InitDecl,
 }
@@ -89,7 +94,7 @@ pub struct OutputDecl {
     pub dtype: Option<DType>,
 }
 
-/// A distribution: `"randn"`, `"bernoulli"`, or a one-key table such as
+/// A distribution: `"randn"`, `"bernoulli"`, `"sign"`, or a one-key table such as
 /// `{ uniform = { low = 0.5, high = 1.5 } }` or `{ kaiming = "cin * k * k" }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -108,6 +113,8 @@ pub enum NamedInit {
     Randn,
     /// Fair booleans.
     Bernoulli,
+    /// `-1.0` or `+1.0`, each with probability one half (f32).
+    Sign,
 }
 
 /// Distributions with parameters (see [`crate::generator::Init`]).
@@ -147,6 +154,21 @@ pub enum InitTable {
         /// Least scale.
         low: f64,
         /// Greatest scale (excluded).
+        high: f64,
+    },
+    /// `m + N(0, 1)`, `m` uniform in `[low, high)` per tensor.
+    ShiftedNormal {
+        /// Least mean.
+        low: f64,
+        /// Greatest mean (excluded).
+        high: f64,
+    },
+    /// `softmax(s * N(0, 1))` over the last dimension, `s` uniform in `[low, high)` per
+    /// tensor.
+    SoftmaxNormal {
+        /// Least scale of the logits.
+        low: f64,
+        /// Greatest scale of the logits (excluded).
         high: f64,
     },
     /// PyTorch's default `Linear`/`Conv` initialisation for this fan-in.

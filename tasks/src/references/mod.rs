@@ -7,9 +7,14 @@ mod activation;
 mod broadcast;
 mod conditions;
 mod exemplars;
+mod index;
 mod layers;
 mod loss;
+mod matmul;
 mod normalization;
+mod optimizer;
+mod pooling;
+mod resize;
 mod scan;
 
 use crate::error::{Result, TaskError};
@@ -23,9 +28,14 @@ fn table() -> impl Iterator<Item = (&'static str, ReferenceFn)> {
         activation::REFERENCES,
         broadcast::REFERENCES,
         exemplars::REFERENCES,
+        index::REFERENCES,
         layers::REFERENCES,
         loss::REFERENCES,
+        matmul::REFERENCES,
         normalization::REFERENCES,
+        optimizer::REFERENCES,
+        pooling::REFERENCES,
+        resize::REFERENCES,
         scan::REFERENCES,
     ]
     .into_iter()

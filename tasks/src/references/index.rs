@@ -1,0 +1,5 @@
+//! The index category's references.
+
+use crate::spec::ReferenceFn;
+
+pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[];

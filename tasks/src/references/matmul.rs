@@ -1,0 +1,5 @@
+//! The matmul category's references.
+
+use crate::spec::ReferenceFn;
+
+pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[];

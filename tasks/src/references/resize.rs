@@ -1,0 +1,5 @@
+//! The resize category's references.
+
+use crate::spec::ReferenceFn;
+
+pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[];
