@@ -23,4 +23,4 @@ KBENCH_REQUIRE_NVCC=1 cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
 cargo build --release --locked --workspace
-.venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3 --exemplars
+.venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3 --time-runs 0 --exemplars

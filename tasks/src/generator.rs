@@ -278,6 +278,17 @@ pub enum Init {
     /// `-1.0` or `+1.0` with probability one half each (f32; the top bit of the word):
     /// `torch.randint(0, 2, ...).float() * 2 - 1`.
     Sign,
+    /// Integers in `[low, high)` (int64), without repeats within each row of the last
+    /// dimension: a row is the first entries of a random permutation of the range (a
+    /// partial Fisher-Yates shuffle driven by the row's words), like
+    /// `torch.randperm(high - low)[:k] + low` per row. For scatter-like writes whose
+    /// result would otherwise depend on which duplicate wins.
+    DistinctInts {
+        /// Lower bound.
+        low: i64,
+        /// Upper bound (excluded).
+        high: i64,
+    },
 }
 
 impl Init {
@@ -300,7 +311,7 @@ impl Init {
     /// The dtype this distribution produces when the task does not say otherwise.
     pub fn natural_dtype(self) -> crate::tensor::DType {
         match self {
-            Init::IntRange { .. } => crate::tensor::DType::I64,
+            Init::IntRange { .. } | Init::DistinctInts { .. } => crate::tensor::DType::I64,
             Init::Bernoulli => crate::tensor::DType::Bool,
             _ => crate::tensor::DType::F32,
         }
@@ -318,6 +329,13 @@ impl Init {
                     low + ((u128::from(word(key, i)) * span) >> 64) as i64
                 }))
             }
+            Init::DistinctInts { low, high } => crate::tensor::HostData::I64(distinct_rows(
+                n,
+                shape.last().copied().unwrap_or(1),
+                key,
+                low,
+                high,
+            )),
             Init::Bernoulli => crate::tensor::HostData::Bool(fill(n, |i| word(key, i) >> 63 == 1)),
             Init::Normal { mean, std } => {
                 crate::tensor::HostData::F32(fill_normals(n, key, |z| (mean + std * z) as f32))
@@ -349,6 +367,31 @@ impl Init {
         };
         HostTensor { shape, data }
     }
+}
+
+/// `n` integers in `[low, high)`, rows of `cols` without repeats: row `r` is the first
+/// `cols` entries of the range after a partial Fisher-Yates shuffle whose `j`-th swap
+/// partner is `j + floor(word(r * cols + j) * (span - j) / 2^64)`. Entries beyond the
+/// span (a row longer than the range, which declarations reject) wrap around.
+fn distinct_rows(n: usize, cols: usize, key: u64, low: i64, high: i64) -> Vec<i64> {
+    let span = usize::try_from(high.saturating_sub(low))
+        .unwrap_or(0)
+        .max(1);
+    let mut out = vec![0i64; n];
+    out.par_chunks_mut(cols.max(1))
+        .enumerate()
+        .for_each(|(r, row)| {
+            let mut perm: Vec<usize> = (0..span).collect();
+            for (j, v) in row.iter_mut().enumerate() {
+                let j = j % span;
+                let left = (span - j) as u128;
+                let pick =
+                    j + ((u128::from(word(key, (r * cols + j) as u64)) * left) >> 64) as usize;
+                perm.swap(j, pick);
+                *v = low + perm[j] as i64;
+            }
+        });
+    out
 }
 
 /// Replaces every row of `cols` logits of `values` by its softmax, computed in `f64` with

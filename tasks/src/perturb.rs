@@ -16,6 +16,7 @@
 //! | `Sign` | `-x` |
 //! | `AbsNormal`, `ShiftedNormal`, `SoftmaxNormal` | no symmetry known here: the element trades places with its neighbour (within a row of `SoftmaxNormal` when rows are of even length, so rows still sum to 1) |
 //! | `Full` | none needed: every element is the same |
+//! | `DistinctInts` | the element trades places with its neighbour (rows are of even length, so pairs stay within a row and rows keep no repeats) |
 //!
 //! Each tensor draws its own mask from the stream of `(task, seed, tensor name)`, so
 //! tensors flip independently (a loss of two tensors changes too). A task's
@@ -36,7 +37,13 @@ fn mirrored(key: u64, index: usize) -> bool {
 fn mirror_bytes(init: Init, dtype: DType, key: u64, src: &[u8], dst: &mut [u8]) {
     match (init, dtype) {
         (Init::Full { .. }, _) => dst.copy_from_slice(src),
-        (Init::AbsNormal { .. } | Init::ShiftedNormal { .. } | Init::SoftmaxNormal { .. }, _) => {
+        (
+            Init::AbsNormal { .. }
+            | Init::ShiftedNormal { .. }
+            | Init::SoftmaxNormal { .. }
+            | Init::DistinctInts { .. },
+            _,
+        ) => {
             let size = dtype.size_bytes();
             dst.copy_from_slice(src);
             for (pair, chunk) in dst.chunks_exact_mut(2 * size).enumerate() {

@@ -152,9 +152,12 @@ impl Tolerance {
         rtol: 1e-2,
     };
 
-    /// True when `out` is within tolerance of `reference` (false for any NaN).
+    /// True when `out` is within tolerance of `reference`; a non-finite reference
+    /// (an infinity) accepts only itself, and a NaN is never accepted.
     pub fn accepts(&self, out: f64, reference: f64) -> bool {
-        (out - reference).abs() <= self.atol + self.rtol * reference.abs()
+        (reference.is_finite()
+            && (out - reference).abs() <= self.atol + self.rtol * reference.abs())
+            || out == reference
     }
 }
 

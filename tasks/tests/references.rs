@@ -73,6 +73,19 @@ fn tolerance_never_accepts_nan() {
     assert!(!t.accepts(1.1, 1.0));
     assert!(!t.accepts(f64::NAN, 1.0));
     assert!(!t.accepts(1.0, f64::NAN));
+    assert!(!t.accepts(f64::NAN, f64::NAN));
+}
+
+#[test]
+fn an_infinite_reference_accepts_only_itself() {
+    let t = kbench_tasks::Tolerance::DEFAULT;
+    assert!(t.accepts(f64::NEG_INFINITY, f64::NEG_INFINITY));
+    assert!(
+        !t.accepts(-1e30, f64::NEG_INFINITY),
+        "a finite value is not -inf"
+    );
+    assert!(!t.accepts(f64::INFINITY, f64::NEG_INFINITY));
+    assert!(!t.accepts(f64::INFINITY, 1.0));
 }
 
 #[test]

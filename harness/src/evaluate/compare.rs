@@ -63,7 +63,8 @@ pub fn compare(bytes: &[u8], reference: &HostTensor, tol: Tolerance) -> Comparis
                     let (g64, r64) = (f64::from(f32_le(chunk)), f64::from(r));
                     let diff = (g64 - r64).abs();
                     // `Tolerance::accepts`, spelled out so that it vectorises here.
-                    let accepted = diff <= tol.atol + tol.rtol * r64.abs();
+                    let accepted =
+                        (r64.is_finite() && diff <= tol.atol + tol.rtol * r64.abs()) || g64 == r64;
                     rejected |= !accepted;
                     max_abs = if diff > max_abs { diff } else { max_abs };
                     let e = diff / (1.0 + r64.abs());
@@ -207,6 +208,23 @@ mod tests {
         assert_eq!(c.max_abs_err, f64::INFINITY);
         let exact = compare(&f32_bytes(&got[..0]), &reference, Tolerance::DEFAULT);
         assert!(!exact.passed, "no bytes is not a pass");
+    }
+
+    #[test]
+    fn an_infinite_reference_accepts_only_the_same_infinity() {
+        let reference = HostTensor::f32(vec![2], vec![f32::NEG_INFINITY, 1.0]).expect("shape");
+        let same = compare(
+            &f32_bytes(&[f32::NEG_INFINITY, 1.0]),
+            &reference,
+            Tolerance::DEFAULT,
+        );
+        assert!(same.passed, "{same:?}");
+        let finite = compare(&f32_bytes(&[-1e30, 1.0]), &reference, Tolerance::DEFAULT);
+        assert!(
+            !finite.passed,
+            "a finite value within rtol of -inf must not pass"
+        );
+        assert_eq!(finite.mismatches, 1);
     }
 
     #[test]

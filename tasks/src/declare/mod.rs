@@ -184,6 +184,10 @@ pub fn resolve(declared: &'static Declared, profile: SizeProfile) -> Result<Task
                     low: dim(low, &t.name)?,
                     high: dim(high, &t.name)?,
                 },
+                InitTable::DistinctInts { low, high } => Init::DistinctInts {
+                    low: dim(low, &t.name)?,
+                    high: dim(high, &t.name)?,
+                },
                 InitTable::ScaledNormal { low, high } => Init::ScaledNormal {
                     low: *low,
                     high: *high,
@@ -217,6 +221,16 @@ pub fn resolve(declared: &'static Declared, profile: SizeProfile) -> Result<Task
                         full.len()
                     )));
                 }
+            }
+        }
+        if let Init::DistinctInts { low, high } = init {
+            let cols = full.last().copied().unwrap_or(1) as i64;
+            if cols > high - low || (cols > 1 && cols % 2 == 1) {
+                return Err(declared.error(format!(
+                    "{}: rows of {cols} distinct integers in [{low}, {high}) (rows must be \
+                     even, for the timed calls' pair swaps, and no longer than the range)",
+                    t.name
+                )));
             }
         }
         Ok(TensorSpec {

@@ -171,6 +171,15 @@ pub enum InitTable {
         /// Greatest scale of the logits (excluded).
         high: f64,
     },
+    /// Integers in `[low, high)` without repeats within each row of the last dimension
+    /// (a random permutation's first entries per row; the row must be even, and no
+    /// longer than the range).
+    DistinctInts {
+        /// Lower bound.
+        low: Dim,
+        /// Upper bound (excluded).
+        high: Dim,
+    },
     /// PyTorch's default `Linear`/`Conv` initialisation for this fan-in.
     Kaiming(Dim),
 }

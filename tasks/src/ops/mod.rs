@@ -13,6 +13,7 @@ mod nn;
 pub use burn_tensor::{Bool, Int, Tensor, activation};
 pub use convert::{load, load_bool, load_int, store, store_bool};
 pub use nn::{
-    Conv2d, MaxPool2d, avg_pool2d, bilinear_upsample, conv1d, conv2d, layer_norm_trailing, linear,
-    logsumexp, max_pool2d, pixel_shuffle,
+    Conv2d, ConvGeometry, MaxPool2d, avg_pool2d, bilinear_upsample, conv_transpose1d,
+    conv_transpose2d, conv_transpose3d, conv1d, conv1d_general, conv2d, conv3d,
+    layer_norm_trailing, linear, logsumexp, max_pool2d, pixel_shuffle,
 };

@@ -3,7 +3,8 @@
 use burn_tensor::Tensor;
 use burn_tensor::module;
 use burn_tensor::ops::{
-    AvgPoolOptions, ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions,
+    AvgPoolOptions, ConvOptions, ConvTransposeOptions, InterpolateMode, InterpolateOptions,
+    MaxPoolOptions,
 };
 
 /// `F.linear(x, weight, bias)`: `x @ weight.T + bias`, with PyTorch's `[out, in]` weight.
@@ -49,6 +50,90 @@ pub fn conv1d(
     padding: usize,
 ) -> Tensor<3> {
     module::conv1d(x, weight, bias, ConvOptions::new([1], [padding], [1], 1))
+}
+
+/// Geometry of an `N`-d convolution or transposed convolution (PyTorch's `nn.ConvNd` and
+/// `nn.ConvTransposeNd` arguments); `output_padding` is used by the transposed ones only.
+#[derive(Debug, Clone, Copy)]
+pub struct ConvGeometry<const N: usize> {
+    /// Stride per spatial axis (non-zero).
+    pub stride: [usize; N],
+    /// Zero padding per spatial axis, both sides.
+    pub padding: [usize; N],
+    /// Dilation per spatial axis (non-zero).
+    pub dilation: [usize; N],
+    /// Extra size added to one side of a transposed convolution's output.
+    pub output_padding: [usize; N],
+    /// Channel groups (non-zero).
+    pub groups: usize,
+}
+
+impl<const N: usize> ConvGeometry<N> {
+    /// burn's options for a convolution.
+    fn conv(self) -> ConvOptions<N> {
+        ConvOptions::new(self.stride, self.padding, self.dilation, self.groups)
+    }
+
+    /// burn's options for a transposed convolution.
+    fn transposed(self) -> ConvTransposeOptions<N> {
+        ConvTransposeOptions::new(
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.dilation,
+            self.groups,
+        )
+    }
+}
+
+/// `F.conv1d` with an `[out, in/groups, k]` weight and the whole geometry.
+pub fn conv1d_general(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    geo: ConvGeometry<1>,
+) -> Tensor<3> {
+    module::conv1d(x, weight, bias, geo.conv())
+}
+
+/// `F.conv3d` with an `[out, in/groups, kd, kh, kw]` weight.
+pub fn conv3d(
+    x: Tensor<5>,
+    weight: Tensor<5>,
+    bias: Option<Tensor<1>>,
+    geo: ConvGeometry<3>,
+) -> Tensor<5> {
+    module::conv3d(x, weight, bias, geo.conv())
+}
+
+/// `F.conv_transpose1d` with an `[in, out/groups, k]` weight.
+pub fn conv_transpose1d(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    geo: ConvGeometry<1>,
+) -> Tensor<3> {
+    module::conv_transpose1d(x, weight, bias, geo.transposed())
+}
+
+/// `F.conv_transpose2d` with an `[in, out/groups, kh, kw]` weight.
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    geo: ConvGeometry<2>,
+) -> Tensor<4> {
+    module::conv_transpose2d(x, weight, bias, geo.transposed())
+}
+
+/// `F.conv_transpose3d` with an `[in, out/groups, kd, kh, kw]` weight.
+pub fn conv_transpose3d(
+    x: Tensor<5>,
+    weight: Tensor<5>,
+    bias: Option<Tensor<1>>,
+    geo: ConvGeometry<3>,
+) -> Tensor<5> {
+    module::conv_transpose3d(x, weight, bias, geo.transposed())
 }
 
 /// `F.avg_pool2d(x, k)` with stride `k`, no padding.

@@ -4,25 +4,11 @@
 use super::{arg, host, one};
 use crate::declare::schema::Args;
 use crate::error::{Result, TaskError};
-use crate::ops::{
-    self, Conv2d, MaxPool2d, Tensor, activation, bilinear_upsample, conv2d, layer_norm_trailing,
-    linear, max_pool2d,
-};
+use crate::ops::{self, Tensor, activation, bilinear_upsample, layer_norm_trailing, linear};
 use crate::spec::ReferenceFn;
 use crate::tensor::HostTensor;
 
 pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
-    ("conv2d", conv2d_reference),
-    ("max_pool2d", |a, args| {
-        let kernel = pair(args, "kernel", None)?;
-        let geo = MaxPool2d {
-            kernel,
-            stride: pair(args, "stride", Some(kernel))?,
-            padding: pair(args, "padding", Some([0, 0]))?,
-            dilation: pair(args, "dilation", Some([1, 1]))?,
-        };
-        one(max_pool2d(arg(a, 0)?, geo))
-    }),
     ("bilinear_upsample", |a, _| {
         one(bilinear_upsample(arg(a, 0)?, 2))
     }),
@@ -52,9 +38,6 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
         let bias = bias.unsqueeze::<2>().expand(y.dims());
         one(activation::relu(y + bias))
     }),
-    ("standard_matrix_multiplication", |a, _| {
-        one(arg::<2>(a, 0)?.matmul(arg::<2>(a, 1)?))
-    }),
     ("reduce_dim", reduce_dim),
     ("mse_loss", |a, _| {
         let mut loss = ops::elementwise::mse(host(a, 0)?, host(a, 1)?)?;
@@ -69,39 +52,6 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
     }),
     ("adam", adam),
 ];
-
-/// `[h, w]` from an integer or a two-integer list; `default` when absent (`None`: the
-/// argument is required).
-fn pair(args: &Args, name: &str, default: Option<[usize; 2]>) -> Result<[usize; 2]> {
-    if let (false, Some(d)) = (args.0.contains_key(name), default) {
-        return Ok(d);
-    }
-    let values = args.ints(name)?;
-    let as_usize = |v: i64| {
-        usize::try_from(v)
-            .map_err(|_| TaskError::Argument(format!("`{name}` must be non-negative, is {v}")))
-    };
-    match values.as_slice() {
-        [v] => Ok([as_usize(*v)?; 2]),
-        [h, w] => Ok([as_usize(*h)?, as_usize(*w)?]),
-        _ => Err(TaskError::Argument(format!(
-            "`{name}` must be one or two integers, is {values:?}"
-        ))),
-    }
-}
-
-/// `nn.Conv2d` with the declared `stride`, `padding`, `dilation` and `groups`; a bias
-/// when a third tensor is given.
-fn conv2d_reference(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
-    let geo = Conv2d {
-        stride: pair(args, "stride", Some([1, 1]))?,
-        padding: pair(args, "padding", Some([0, 0]))?,
-        dilation: pair(args, "dilation", Some([1, 1]))?,
-        groups: args.usize_or("groups", 1)?,
-    };
-    let bias = if a.len() > 2 { Some(arg(a, 2)?) } else { None };
-    one(conv2d(arg(a, 0)?, arg(a, 1)?, bias, geo))
-}
 
 /// A reduction of a rank-3 `x` over `dim` with `op` (`sum`, `mean`, `max`, `min` or
 /// `prod`), keeping the dimension when `keepdim`.

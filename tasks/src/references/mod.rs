@@ -6,6 +6,7 @@
 mod activation;
 mod broadcast;
 mod conditions;
+mod convolution;
 mod exemplars;
 mod index;
 mod layers;
@@ -27,6 +28,7 @@ fn table() -> impl Iterator<Item = (&'static str, ReferenceFn)> {
     [
         activation::REFERENCES,
         broadcast::REFERENCES,
+        convolution::REFERENCES,
         exemplars::REFERENCES,
         index::REFERENCES,
         layers::REFERENCES,

@@ -1,0 +1,36 @@
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """A standard 2-D convolution, no bias."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple, stride: int = 1, padding: tuple = (0, 0), dilation: tuple = (1, 1), bias: bool = False):
+        super().__init__()
+        self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding, dilation=dilation, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2d(x)
+
+
+batch_size = 16
+in_channels = 3
+out_channels = 64
+kernel_size_h = 3
+kernel_size_w = 5
+height = 256
+width = 256
+stride = 1
+padding_h = 1
+padding_w = 2
+dilation_h = 2
+dilation_w = 1
+
+
+def get_inputs():
+    x = torch.randn(batch_size, in_channels, height, width)
+    return [x]
+
+
+def get_init_inputs():
+    return [in_channels, out_channels, (kernel_size_h, kernel_size_w), stride, (padding_h, padding_w), (dilation_h, dilation_w)]
