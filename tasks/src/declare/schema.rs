@@ -289,6 +289,35 @@ impl Args {
         }
     }
 
+    /// One non-negative value per dimension of `name`, `dims` of them: an integer for
+    /// all, or a list of `dims` integers; `default` when absent (`None`: required).
+    pub fn per_dim(
+        &self,
+        name: &str,
+        dims: usize,
+        default: Option<&[usize]>,
+    ) -> crate::Result<Vec<usize>> {
+        if let (false, Some(d)) = (self.0.contains_key(name), default) {
+            return Ok(d.to_vec());
+        }
+        let values = self
+            .ints(name)?
+            .into_iter()
+            .map(|v| {
+                usize::try_from(v).map_err(|_| {
+                    crate::TaskError::Argument(format!("`{name}` must be non-negative, is {v}"))
+                })
+            })
+            .collect::<crate::Result<Vec<_>>>()?;
+        match values.as_slice() {
+            [v] => Ok(vec![*v; dims]),
+            v if v.len() == dims => Ok(values),
+            _ => Err(crate::TaskError::Argument(format!(
+                "`{name}` must be one or {dims} integers, is {values:?}"
+            ))),
+        }
+    }
+
     /// The integer list `name` (a single integer counts as a list of one).
     pub fn ints(&self, name: &str) -> crate::Result<Vec<i64>> {
         match self.get(name)? {

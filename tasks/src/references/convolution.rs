@@ -25,29 +25,13 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
     ("depthwise_separable_conv2d", depthwise_separable_reference),
 ];
 
-/// `[d0, .., dN-1]` from an integer or an `N`-integer list; `default` (repeated) when absent.
+/// `[d0, .., dN-1]` from an integer or an `N`-integer list; `default` (repeated) when
+/// absent ([`Args::per_dim`]).
 fn per_dim<const N: usize>(args: &Args, name: &str, default: usize) -> Result<[usize; N]> {
-    if !args.0.contains_key(name) {
-        return Ok([default; N]);
-    }
-    let values = args.ints(name)?;
-    let as_usize = |v: i64| {
-        usize::try_from(v)
-            .map_err(|_| TaskError::Argument(format!("`{name}` must be non-negative, is {v}")))
-    };
-    match values.as_slice() {
-        [v] => Ok([as_usize(*v)?; N]),
-        list if list.len() == N => {
-            let mut out = [0; N];
-            for (o, v) in out.iter_mut().zip(list) {
-                *o = as_usize(*v)?;
-            }
-            Ok(out)
-        }
-        _ => Err(TaskError::Argument(format!(
-            "`{name}` must be one or {N} integers, is {values:?}"
-        ))),
-    }
+    let values = args.per_dim(name, N, Some(&[default; N]))?;
+    values.try_into().map_err(|v: Vec<usize>| {
+        TaskError::Argument(format!("`{name}` must be one or {N} integers, is {v:?}"))
+    })
 }
 
 /// The declared geometry of an `N`-d (transposed) convolution, with the non-zero checks

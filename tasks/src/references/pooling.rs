@@ -136,34 +136,6 @@ impl Axis {
     }
 }
 
-/// One value per spatial dimension of argument `name`: an integer for all, or a list of
-/// `spatial` integers; `default` when absent (`None`: required).
-fn per_axis(
-    args: &Args,
-    name: &str,
-    spatial: usize,
-    default: Option<&[usize]>,
-) -> Result<Vec<usize>> {
-    if let (false, Some(d)) = (args.0.contains_key(name), default) {
-        return Ok(d.to_vec());
-    }
-    let values = args
-        .ints(name)?
-        .into_iter()
-        .map(|v| {
-            usize::try_from(v)
-                .map_err(|_| TaskError::Argument(format!("`{name}` must be non-negative, is {v}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    match values.as_slice() {
-        [v] => Ok(vec![*v; spatial]),
-        v if v.len() == spatial => Ok(values),
-        _ => Err(TaskError::Argument(format!(
-            "`{name}` must be one or {spatial} integers, is {values:?}"
-        ))),
-    }
-}
-
 /// `F.max_pool{1,2,3}d` or `F.avg_pool{1,2,3}d` of the first argument, with the declared
 /// geometry (see the module documentation).
 fn pool(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
@@ -186,10 +158,10 @@ fn pool(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
         )));
     }
     let spatial = rank - 2;
-    let kernel = per_axis(args, "kernel", spatial, None)?;
-    let stride = per_axis(args, "stride", spatial, Some(&kernel))?;
-    let padding = per_axis(args, "padding", spatial, Some(&vec![0; spatial]))?;
-    let dilation = per_axis(args, "dilation", spatial, Some(&vec![1; spatial]))?;
+    let kernel = args.per_dim("kernel", spatial, None)?;
+    let stride = args.per_dim("stride", spatial, Some(&kernel))?;
+    let padding = args.per_dim("padding", spatial, Some(&vec![0; spatial]))?;
+    let dilation = args.per_dim("dilation", spatial, Some(&vec![1; spatial]))?;
     let ceil_mode = args.flag_or("ceil_mode", false)?;
     let count_include_pad = args.flag_or("count_include_pad", true)?;
     if op == Op::Avg && dilation.iter().any(|&d| d != 1) {
