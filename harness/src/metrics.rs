@@ -3,6 +3,7 @@
 
 use crate::outcome::is_faster;
 use crate::store::SampleRow;
+use kbench_tasks::Category;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -90,7 +91,16 @@ pub fn at_turn(samples: &[SampleRow], turn: usize) -> Vec<SampleRow> {
     last.into_values().cloned().collect()
 }
 
-/// Per-category rows, then `all`.
+/// Whether a task id belongs to the paper's set (its category is one of the paper's
+/// fourteen; attention tasks were added upstream after it).
+fn in_paper_set(task_id: &str) -> bool {
+    let category = task_id.split('/').next().unwrap_or("");
+    Category::parse(category).is_none_or(Category::in_paper)
+}
+
+/// Per-category rows, then `all` over the paper's categories; when the run holds
+/// tasks outside them (attention), a last `all + attention` row over every sample, so
+/// that the paper's set is never mixed with tasks it does not have.
 pub fn summarize(samples: &[SampleRow]) -> Vec<SummaryRow> {
     let mut by_category: BTreeMap<String, Vec<&SampleRow>> = BTreeMap::new();
     for s in samples {
@@ -98,7 +108,19 @@ pub fn summarize(samples: &[SampleRow]) -> Vec<SummaryRow> {
         by_category.entry(category).or_default().push(s);
     }
     let mut rows: Vec<SummaryRow> = by_category.into_iter().map(|(c, s)| row(c, &s)).collect();
-    rows.push(row("all".into(), &samples.iter().collect::<Vec<_>>()));
+    let paper: Vec<&SampleRow> = samples
+        .iter()
+        .filter(|s| in_paper_set(&s.task_id))
+        .collect();
+    if !paper.is_empty() {
+        rows.push(row("all".into(), &paper));
+    }
+    if paper.len() < samples.len() {
+        rows.push(row(
+            "all + attention".into(),
+            &samples.iter().collect::<Vec<_>>(),
+        ));
+    }
     rows
 }
 
@@ -166,5 +188,19 @@ mod tests {
         assert!((all.geomean_speedup.expect("one unflagged") - 0.5).abs() < 1e-12);
         assert_eq!(all.roofline_flags, 1);
         assert_eq!(all.correct_rate, 1.0, "still correct, just not fast");
+    }
+
+    #[test]
+    fn attention_stays_out_of_the_paper_sets_all_row() {
+        let rows = summarize(&[
+            sample("loss/mse", true, true, Some(2.0)),
+            sample("attention/causal_attention", true, false, None),
+        ]);
+        let groups: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+        assert_eq!(groups, ["attention", "loss", "all", "all + attention"]);
+        assert_eq!(rows[2].samples, 1);
+        assert_eq!(rows[2].correct_rate, 1.0);
+        assert_eq!(rows[3].samples, 2);
+        assert_eq!(rows[3].correct_rate, 0.5);
     }
 }

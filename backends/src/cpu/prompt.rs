@@ -8,7 +8,7 @@ pub const TEMPLATE: &str = include_str!(concat!(
 ));
 
 /// Exemplar solutions by exemplar id.
-pub const EXEMPLARS: [(&str, &str); 15] = [
+pub const EXEMPLARS: [(&str, &str); 16] = [
     exemplar!("cpu", "activation/relu6", "cpp"),
     exemplar!("cpu", "broadcast/scale_rows", "cpp"),
     exemplar!("cpu", "convolution/conv1d_padded_bias", "cpp"),
@@ -24,4 +24,5 @@ pub const EXEMPLARS: [(&str, &str); 15] = [
     exemplar!("cpu", "resize/pixel_shuffle", "cpp"),
     exemplar!("cpu", "reduce/logsumexp_reduction", "cpp"),
     exemplar!("cpu", "broadcast/elementwise_add", "cpp"),
+    exemplar!("cpu", "attention/attention_weights", "cpp"),
 ];

@@ -8,7 +8,7 @@ pub const TEMPLATE: &str = include_str!(concat!(
 ));
 
 /// Exemplar solutions by exemplar id.
-pub const EXEMPLARS: [(&str, &str); 15] = [
+pub const EXEMPLARS: [(&str, &str); 16] = [
     exemplar!("cuda", "activation/relu6", "cu"),
     exemplar!("cuda", "broadcast/scale_rows", "cu"),
     exemplar!("cuda", "convolution/conv1d_padded_bias", "cu"),
@@ -24,4 +24,5 @@ pub const EXEMPLARS: [(&str, &str); 15] = [
     exemplar!("cuda", "resize/pixel_shuffle", "cu"),
     exemplar!("cuda", "reduce/logsumexp_reduction", "cu"),
     exemplar!("cuda", "broadcast/elementwise_add", "cu"),
+    exemplar!("cuda", "attention/attention_weights", "cu"),
 ];

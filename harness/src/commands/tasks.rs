@@ -122,8 +122,10 @@ fn list(
     }
     println!("{table}");
     let categories: std::collections::BTreeSet<_> = tasks.iter().map(|t| t.category).collect();
+    let in_paper = tasks.iter().filter(|t| t.category.in_paper()).count();
     println!(
-        "{} tasks in {} categories ({sizes} sizes)",
+        "{} tasks in {} categories ({sizes} sizes); {in_paper} of them in the paper's \
+         categories, the rest (attention) added upstream after it",
         tasks.len(),
         categories.len()
     );

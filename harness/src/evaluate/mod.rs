@@ -10,6 +10,7 @@
 mod baseline;
 mod compare;
 mod gate;
+mod memory;
 mod pipeline;
 mod prepare;
 mod pytorch;

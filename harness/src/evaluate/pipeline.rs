@@ -3,7 +3,8 @@
 //! Every task gets a future at once, and each of its samples another, which sends the
 //! sample's model request right away (at most the model's concurrency are in flight).
 //! A sample whose answer holds code takes its task's *window* (at most `2 * jobs + 2`
-//! tasks hold their trial sets in memory at a time), the first one preparing the task
+//! tasks hold their trial sets in memory at a time, and only as many as fit in the
+//! [`MemoryWindow`]), the first one preparing the task
 //! (inputs, baselines, whose calls give the references); then it is compiled, checked
 //! and timed, turn after turn.
 //! A task whose answers hold no code (a failed model, a refusal) is never prepared.
@@ -19,6 +20,7 @@
 
 use super::baseline::{RUST_REFERENCE, time_reference};
 use super::gate::Gate;
+use super::memory::MemoryWindow;
 use super::prepare::PreparedTask;
 use super::pytorch::{PYTORCH_EAGER, time_pytorch};
 use super::sample::{self, RunContext};
@@ -96,6 +98,7 @@ struct Engine {
     scratch: PathBuf,
     gate: Gate,
     window: Arc<Semaphore>,
+    memory: MemoryWindow,
     asks: Arc<Semaphore>,
     fence: &'static str,
     costs: Mutex<CostLog>,
@@ -482,12 +485,18 @@ impl Engine {
     }
 }
 
+/// A prepared task's places in the window: one of its tasks, and its bytes.
+type WindowPermits = (
+    tokio::sync::OwnedSemaphorePermit,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
 /// A task while its samples run: its prompt, and its trial sets once a sample has code
 /// to evaluate (with the window permit that bounds how many tasks hold theirs).
 struct TaskState {
     task: &'static Task,
     first_prompt: String,
-    prepared: tokio::sync::OnceCell<(Arc<PreparedTask>, tokio::sync::OwnedSemaphorePermit)>,
+    prepared: tokio::sync::OnceCell<(Arc<PreparedTask>, WindowPermits)>,
 }
 
 impl TaskState {
@@ -496,12 +505,13 @@ impl TaskState {
         let (prepared, _) = self
             .prepared
             .get_or_try_init(|| async {
-                let window = Arc::clone(&engine.window)
+                let count = Arc::clone(&engine.window)
                     .acquire_owned()
                     .await
                     .map_err(closed)?;
+                let memory = engine.memory.hold(self.task).await.map_err(closed)?;
                 let prepared = engine.prepare(self.task).await?;
-                Ok::<_, anyhow::Error>((Arc::new(prepared), window))
+                Ok::<_, anyhow::Error>((Arc::new(prepared), (count, memory)))
             })
             .await?;
         Ok(Arc::clone(prepared))
@@ -650,6 +660,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
         scratch: scratch.path().to_path_buf(),
         gate: Gate::new(jobs),
         window: Arc::new(Semaphore::new(2 * jobs + 2)),
+        memory: MemoryWindow::from_machine(),
         asks: Arc::new(Semaphore::new(ex.model.concurrency().max(1))),
         fence: ex.backend.prompt_assets().fence,
         costs: Mutex::new(CostLog::default()),

@@ -16,15 +16,18 @@ use rayon::prelude::*;
 const CHUNK: usize = 1 << 14;
 
 /// Applies `f` to every element of the f32 tensor `t` (named `name` in errors), in
-/// parallel, returning a tensor of the same shape.
-pub fn map(t: &HostTensor, name: &str, f: impl Fn(f32) -> f32 + Sync) -> Result<HostTensor> {
+/// parallel, returning a tensor of the same shape. `f` is copied into each work item,
+/// so that what it captures sits in registers rather than behind a pointer the
+/// compiler must reload after every store (which keeps the loop from vectorizing).
+pub fn map(t: &HostTensor, name: &str, f: impl Fn(f32) -> f32 + Sync + Copy) -> Result<HostTensor> {
     let src = t.as_f32(name)?;
-    let mut out = vec![0.0f32; src.len()];
+    let mut out = crate::ops::buffer::zeroed(src.len());
     out.par_chunks_mut(CHUNK)
         .zip(src.par_chunks(CHUNK))
         .for_each(|(o, s)| {
+            let local = f;
             for (o, &x) in o.iter_mut().zip(s) {
-                *o = f(x);
+                *o = local(x);
             }
         });
     HostTensor::f32(t.shape.clone(), out)
@@ -182,7 +185,7 @@ fn exp_shifted_sum(row: &[f32], out: &mut [f32], shift: f32) -> f32 {
 pub fn softmax_last(t: &HostTensor, name: &str, log: bool) -> Result<HostTensor> {
     let src = t.as_f32(name)?;
     let cols = t.shape.last().copied().unwrap_or(1).max(1);
-    let mut out = vec![0.0f32; src.len()];
+    let mut out = crate::ops::buffer::zeroed(src.len());
     out.par_chunks_mut(cols)
         .zip(src.par_chunks(cols))
         .for_each(|(o, row)| {
@@ -291,7 +294,7 @@ pub fn broadcast_map(
     let oa = Operand::new(a, a_shape, out_shape)?;
     let ob = Operand::new(b, b_shape, out_shape)?;
     let inner = out_shape.last().copied().unwrap_or(1).max(1);
-    let mut out = vec![0.0f32; crate::tensor::numel(out_shape)];
+    let mut out = crate::ops::buffer::zeroed(crate::tensor::numel(out_shape));
     let row = |(r, o): (usize, &mut [f32])| match (
         oa.row(out_shape, r, inner),
         ob.row(out_shape, r, inner),
@@ -364,7 +367,7 @@ pub fn gather_dim1(x: &HostTensor, index: &HostTensor) -> Result<HostTensor> {
             "gather: index has {irows} rows, x has {rows}"
         )));
     }
-    let mut out = vec![0.0f32; rows * k];
+    let mut out = crate::ops::buffer::zeroed(rows * k);
     if k > 0 && cols > 0 {
         out.par_chunks_mut(k)
             .zip(idx.par_chunks(k))
@@ -407,7 +410,7 @@ pub fn where_broadcast(cond: &HostTensor, x: &HostTensor, y: &HostTensor) -> Res
     })?;
     let inner = out.last().copied().unwrap_or(1).max(1);
     let row_stride = strides.last().copied().unwrap_or(0);
-    let mut result = vec![0.0f32; xs.len()];
+    let mut result = crate::ops::buffer::zeroed(xs.len());
     result
         .par_chunks_mut(inner)
         .zip(xs.par_chunks(inner).zip(ys.par_chunks(inner)))
@@ -436,7 +439,7 @@ pub fn clamp_columns(x: &HostTensor, lo: &HostTensor, hi: &HostTensor) -> Result
             lo.shape, hi.shape
         )));
     }
-    let mut out = vec![0.0f32; xs.len()];
+    let mut out = crate::ops::buffer::zeroed(xs.len());
     out.par_chunks_mut(cols)
         .zip(xs.par_chunks(cols))
         .for_each(|(o, row)| {
@@ -482,7 +485,7 @@ pub fn scan_rows(
         None => None,
     };
     let cols = t.shape.last().copied().unwrap_or(1).max(1);
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = crate::ops::buffer::zeroed(x.len());
     out.par_chunks_mut(cols)
         .zip(x.par_chunks(cols))
         .enumerate()

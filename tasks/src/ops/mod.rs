@@ -6,6 +6,7 @@
 //! burn's. `convert` moves tensors between [`HostTensor`](crate::HostTensor) and the
 //! library; `nn` holds the layer-level ops.
 
+pub mod buffer;
 mod convert;
 pub mod elementwise;
 mod nn;

@@ -10,7 +10,7 @@ use crate::tensor::HostTensor;
 pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
     ("elu", |a, args| {
         let alpha = args.f64("alpha")? as f32;
-        unary_map(a, |x| ew::elu(x, alpha))
+        unary_map(a, move |x| ew::elu(x, alpha))
     }),
     ("gelu", |a, _| unary_map(a, ew::gelu_erf)),
     ("hardsigmoid", |a, _| {
@@ -19,7 +19,7 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
     ("hardtanh", |a, _| unary_map(a, |x| x.clamp(-1.0, 1.0))),
     ("leaky_relu", |a, args| {
         let slope = args.f64("negative_slope")? as f32;
-        unary_map(a, |x| if x >= 0.0 { x } else { slope * x })
+        unary_map(a, move |x| if x >= 0.0 { x } else { slope * x })
     }),
     ("log_softmax", |a, args| softmax_rows(a, args, true)),
     ("min_gpt_new_gelu", |a, _| unary_map(a, ew::gelu_tanh)),

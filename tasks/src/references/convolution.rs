@@ -262,7 +262,7 @@ fn conv3d_in_slabs(
         out[0]
     };
     let channels = w[0];
-    let mut y = vec![0.0f32; x[0] * channels * out[0] * plane];
+    let mut y = crate::ops::buffer::zeroed(x[0] * channels * out[0] * plane);
     let input: crate::ops::Tensor<5> = arg(a, 0)?;
     let weight: crate::ops::Tensor<5> = arg(a, 1)?;
     for image in 0..x[0] {

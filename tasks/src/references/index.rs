@@ -93,7 +93,7 @@ fn arg_reduce(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
 /// Copies row `idx[k]` of the `[rows, width]` table `table` into row `k` of the output,
 /// rows in parallel.
 fn take_rows(table: &[f32], rows: usize, width: usize, idx: &[i64]) -> Result<Vec<f32>> {
-    let mut out = vec![0.0f32; idx.len() * width];
+    let mut out = crate::ops::buffer::zeroed(idx.len() * width);
     if width > 0 {
         out.par_chunks_mut(width)
             .zip(idx.par_iter())
@@ -135,7 +135,7 @@ fn index_select(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     let dim = args.i64("dim")?;
     let (outer, n, inner) = split(&x.shape, dim, "index_select")?;
     let k = idx.len();
-    let mut out = vec![0.0f32; outer * k * inner];
+    let mut out = crate::ops::buffer::zeroed(outer * k * inner);
     if k * inner > 0 && n * inner > 0 {
         out.par_chunks_mut(k * inner)
             .zip(data.par_chunks(n * inner))
@@ -206,7 +206,7 @@ fn index_rows(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
         order[fill[r]] = k;
         fill[r] += 1;
     }
-    let mut out = vec![0.0f32; base.len()];
+    let mut out = crate::ops::buffer::zeroed(base.len());
     if width > 0 {
         out.par_chunks_mut(width)
             .zip(base.par_chunks(width))
@@ -255,7 +255,7 @@ fn scatter(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
             x.shape, index.shape, src.shape
         )));
     }
-    let mut out = vec![0.0f32; base.len()];
+    let mut out = crate::ops::buffer::zeroed(base.len());
     if n * inner > 0 && k * inner > 0 {
         out.par_chunks_mut(n * inner)
             .zip(base.par_chunks(n * inner))
@@ -292,7 +292,7 @@ fn masked_fill(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
         )));
     }
     let value = args.f64("value")? as f32;
-    let mut out = vec![0.0f32; data.len()];
+    let mut out = crate::ops::buffer::zeroed(data.len());
     out.par_chunks_mut(1 << 16)
         .zip(data.par_chunks(1 << 16).zip(m.par_chunks(1 << 16)))
         .for_each(|(o, (d, m))| {

@@ -60,21 +60,23 @@ fn rows_cols(t: &HostTensor, what: &str) -> Result<(usize, usize)> {
 
 /// Sum of `f(x[i], y[i])` over two equally long slices: eight f32 lanes per work item
 /// (so that it vectorizes), each item's total widened to f64.
-fn sum_pairs(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> f64 {
+fn sum_pairs(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32 + Sync + Copy) -> f64 {
     xs.par_chunks(CHUNK)
         .zip(ys.par_chunks(CHUNK))
         .map(|(x, y)| {
+            // A copy per work item: what `f` captures then sits in registers.
+            let local = f;
             let mut lanes = [0.0f32; 8];
             let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
             let tail: f32 = xc
                 .remainder()
                 .iter()
                 .zip(yc.remainder())
-                .map(|(&a, &b)| f(a, b))
+                .map(|(&a, &b)| local(a, b))
                 .sum();
             for (xa, ya) in xc.zip(yc) {
                 for ((l, &p), &q) in lanes.iter_mut().zip(xa).zip(ya) {
-                    *l += f(p, q);
+                    *l += local(p, q);
                 }
             }
             lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + f64::from(tail)
@@ -264,7 +266,7 @@ fn smooth_l1_loss(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     same_shape(a, 1, "smooth_l1_loss")?;
     let (x, y) = (f32_arg(a, 0, "predictions")?, f32_arg(a, 1, "targets")?);
     let (half_over_beta, half_beta) = (0.5 / beta, 0.5 * beta);
-    let total = sum_pairs(x, y, |p, q| {
+    let total = sum_pairs(x, y, move |p, q| {
         let d = (p - q).abs();
         if d < beta {
             half_over_beta * d * d

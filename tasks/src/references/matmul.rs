@@ -130,7 +130,7 @@ const SMALL_K: usize = 64;
 fn host_matmul(x: &HostTensor, y: &HostTensor) -> Result<HostTensor> {
     let (m, k, n) = (x.shape[0], x.shape[1], y.shape[1]);
     let (av, bv) = (x.as_f32("A")?, y.as_f32("B")?);
-    let mut out = vec![0.0f32; m * n];
+    let mut out = crate::ops::buffer::zeroed(m * n);
     if m == 0 || n == 0 {
         return HostTensor::f32(vec![m, n], out);
     }
@@ -208,7 +208,7 @@ fn diag_matmul(d: &HostTensor, b: &HostTensor) -> Result<HostTensor> {
         )));
     }
     let (dv, bv) = (d.as_f32("A")?, b.as_f32("B")?);
-    let mut out = vec![0.0f32; bv.len()];
+    let mut out = crate::ops::buffer::zeroed(bv.len());
     if cols > 0 {
         out.par_chunks_mut(cols)
             .zip(bv.par_chunks(cols))

@@ -4,6 +4,7 @@
 //! from the tensors it is given, so it works at every size profile.
 
 mod activation;
+mod attention;
 mod broadcast;
 mod conditions;
 mod convolution;
@@ -27,6 +28,7 @@ use crate::tensor::HostTensor;
 fn table() -> impl Iterator<Item = (&'static str, ReferenceFn)> {
     [
         activation::REFERENCES,
+        attention::REFERENCES,
         broadcast::REFERENCES,
         convolution::REFERENCES,
         exemplars::REFERENCES,
@@ -98,7 +100,7 @@ pub(crate) fn scalar_arg(args: &[HostTensor], i: usize) -> Result<f32> {
 /// host buffers ([`ops::elementwise::map`]).
 pub(crate) fn unary_map(
     args: &[HostTensor],
-    f: impl Fn(f32) -> f32 + Sync,
+    f: impl Fn(f32) -> f32 + Sync + Copy,
 ) -> Result<Vec<HostTensor>> {
     Ok(vec![ops::elementwise::map(
         host(args, 0)?,

@@ -109,7 +109,7 @@ fn affine_rows(
     scale: &[f32],
     shift: &[f32],
 ) -> Result<Vec<HostTensor>> {
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = crate::ops::buffer::zeroed(x.len());
     if inner > 0 {
         out.par_chunks_mut(inner)
             .zip(x.par_chunks(inner))
@@ -154,7 +154,10 @@ fn normalize_groups(
     let bias = channel_vector(args, affine.map(|a| a.1), c, 0.0)?;
     let stats = row_stats(x, inner);
     let per_group = c / groups;
-    let (mut scale, mut shift) = (vec![0.0f32; n * c], vec![0.0f32; n * c]);
+    let (mut scale, mut shift) = (
+        crate::ops::buffer::zeroed(n * c),
+        crate::ops::buffer::zeroed(n * c),
+    );
     for (g, rows) in stats.chunks(per_group).enumerate() {
         let (sum, squares) = rows
             .iter()
@@ -201,7 +204,10 @@ fn batch_norm(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     let weight = channel_vector(a, Some(1), c, 1.0)?;
     let bias = channel_vector(a, Some(2), c, 0.0)?;
     let stats = row_stats(x, inner);
-    let (mut scale, mut shift) = (vec![0.0f32; n * c], vec![0.0f32; n * c]);
+    let (mut scale, mut shift) = (
+        crate::ops::buffer::zeroed(n * c),
+        crate::ops::buffer::zeroed(n * c),
+    );
     for ch in 0..c {
         let (sum, squares) = (0..n)
             .map(|s| stats[s * c + ch])
@@ -285,7 +291,7 @@ fn lp_normalize(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     let norm = Norm::from_args(args)?;
     let t = host(a, 0)?;
     let x = t.as_f32("x")?;
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = crate::ops::buffer::zeroed(x.len());
     if args.0.contains_key("dim") {
         if args.usize("dim")? != 1 {
             return Err(TaskError::Argument("lp_normalize supports dim = 1".into()));

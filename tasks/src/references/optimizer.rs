@@ -48,7 +48,7 @@ fn zip_map<const N: usize>(
     f: impl Fn([f64; N]) -> f64 + Sync,
 ) -> Result<Vec<HostTensor>> {
     let n = ins.first().map_or(0, |s| s.len());
-    let mut out = vec![0.0f32; n];
+    let mut out = crate::ops::buffer::zeroed(n);
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
         let base = c * CHUNK;
         for (j, y) in o.iter_mut().enumerate() {

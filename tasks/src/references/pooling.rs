@@ -21,7 +21,7 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[("pool", pool)];
 const MAX_SPATIAL: usize = 3;
 
 /// Window taps per parallel work item: large enough to amortize rayon's scheduling.
-const WORK_PER_ITEM: usize = 1 << 17;
+const WORK_PER_ITEM: usize = 1 << 15;
 
 /// Which reduction a window takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,15 @@ struct Axis {
     dilation: usize,
     /// The window of each output position.
     windows: Vec<Window>,
+    /// Output positions whose whole window lies inside the input, and the input index
+    /// of each one's first tap: `o * stride - padding`, for `o` in `interior`.
+    interior: std::ops::Range<usize>,
+    /// Distance between the first taps of neighbouring outputs.
+    stride: usize,
+    /// Taps per window.
+    kernel: usize,
+    /// Zero padding before the first element.
+    padding: usize,
 }
 
 impl Axis {
@@ -66,6 +75,10 @@ impl Axis {
                 taps: 1,
                 padded: 1,
             }],
+            interior: 0..1,
+            stride: 1,
+            kernel: 1,
+            padding: 0,
         }
     }
 
@@ -128,10 +141,20 @@ impl Axis {
                 }
             })
             .collect();
+        let inside = |o: &usize| {
+            let start = o * stride;
+            start >= padding && start - padding + span <= size
+        };
+        let lo = (0..out).find(inside).unwrap_or(out);
+        let hi = (lo..out).find(|o| !inside(o)).unwrap_or(out);
         Ok(Axis {
             size,
             dilation,
             windows,
+            interior: lo..hi,
+            stride,
+            kernel,
+            padding,
         })
     }
 }
@@ -186,7 +209,7 @@ fn pool(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     let (od, oh, ow) = (ad.windows.len(), ah.windows.len(), aw.windows.len());
     let out_plane = od * oh * ow;
     let planes = t.shape[0] * t.shape[1];
-    let mut out = vec![0.0f32; planes * out_plane];
+    let mut out = crate::ops::buffer::zeroed(planes * out_plane);
     if in_plane > 0 && out_plane > 0 {
         // Work items of at least WORK_PER_ITEM taps: small planes are batched, and a
         // small task runs on one thread instead of paying the pool's wake-ups.
@@ -197,12 +220,32 @@ fn pool(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
             .with_min_len(min_planes)
             .for_each(|(y, xp)| {
                 let mut k = 0;
+                let mut rows = Vec::new();
+                // A NaN must propagate, which `f32::max` in the tap-major loop would not.
+                let tap_major = op == Op::Max && !xp.iter().any(|v| v.is_nan());
                 for wd in &ad.windows {
                     for wh in &ah.windows {
-                        for ww in &aw.windows {
-                            y[k] = window(xp, [ad, ah, aw], [wd, wh, ww], op, count_include_pad);
-                            k += 1;
+                        // The input rows (along the last axis) the windows of this
+                        // (depth, height) position read.
+                        rows.clear();
+                        for td in 0..wd.taps {
+                            let base_d = (wd.first + td * ad.dilation) * ah.size;
+                            for th in 0..wh.taps {
+                                let r = (base_d + wh.first + th * ah.dilation) * aw.size;
+                                rows.push(&xp[r..r + aw.size]);
+                            }
                         }
+                        let cells = wd.padded * wh.padded;
+                        let line = &mut y[k..k + aw.windows.len()];
+                        for (o, (ww, out)) in aw.windows.iter().zip(line.iter_mut()).enumerate() {
+                            if !(tap_major && aw.interior.contains(&o)) {
+                                *out = window(&rows, ww, aw.dilation, op, count_include_pad, cells);
+                            }
+                        }
+                        if tap_major {
+                            max_interior(&rows, aw, line);
+                        }
+                        k += aw.windows.len();
                     }
                 }
             });
@@ -216,44 +259,118 @@ fn pool(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
     Ok(vec![HostTensor::f32(shape, out)?])
 }
 
-/// The pooled value of one window of the plane `xp`.
+/// Max pooling of the windows in `axis.interior` (every tap in bounds) into their
+/// places in `line`, tap by tap across all of them so that the loop vectorizes. For
+/// rows without NaN (`f32::max` drops a NaN; the per-window path propagates it).
+fn max_interior(rows: &[&[f32]], axis: &Axis, line: &mut [f32]) {
+    let interior = &mut line[axis.interior.clone()];
+    if interior.is_empty() {
+        return;
+    }
+    interior.fill(f32::NEG_INFINITY);
+    let first = axis.interior.start * axis.stride - axis.padding;
+    for row in rows {
+        for t in 0..axis.kernel {
+            let taps = row[first + t * axis.dilation..].iter().step_by(axis.stride);
+            for (m, &v) in interior.iter_mut().zip(taps) {
+                *m = m.max(v);
+            }
+        }
+    }
+}
+
+/// The pooled value of one window: the taps `ww` (with `dilation`) of each of `rows`;
+/// `cells` is the padded window's extent over the other axes (average pooling's divisor
+/// with `count_include_pad`).
 #[inline]
-fn window(xp: &[f32], axes: [&Axis; 3], w: [&Window; 3], op: Op, count_include_pad: bool) -> f32 {
-    let [ad, ah, aw] = axes;
-    let (hw, width) = (ah.size * aw.size, aw.size);
+fn window(
+    rows: &[&[f32]],
+    ww: &Window,
+    dilation: usize,
+    op: Op,
+    count_include_pad: bool,
+    cells: usize,
+) -> f32 {
     match op {
         Op::Max => {
-            let mut m = f32::NEG_INFINITY;
-            for td in 0..w[0].taps {
-                let base_d = (w[0].first + td * ad.dilation) * hw;
-                for th in 0..w[1].taps {
-                    let base = base_d + (w[1].first + th * ah.dilation) * width + w[2].first;
-                    for tw in 0..w[2].taps {
-                        let v = xp[base + tw * aw.dilation];
-                        if v > m || v.is_nan() {
-                            m = v;
-                        }
-                    }
+            // Branch-free (random data mispredicts a compare-and-branch half the time);
+            // a NaN anywhere in the window wins, as in PyTorch.
+            let (mut m, mut nan) = (f32::NEG_INFINITY, false);
+            for row in rows {
+                let start = ww.first.min(row.len());
+                for v in row[start..].iter().step_by(dilation).take(ww.taps).copied() {
+                    nan |= v.is_nan();
+                    m = m.max(v);
                 }
             }
-            m
+            if nan { f32::NAN } else { m }
         }
         Op::Avg => {
             let mut sum = 0.0f64;
-            for td in 0..w[0].taps {
-                let base_d = (w[0].first + td) * hw;
-                for th in 0..w[1].taps {
-                    let base = base_d + (w[1].first + th) * width + w[2].first;
-                    let row: f32 = xp[base..base + w[2].taps].iter().sum();
-                    sum += f64::from(row);
-                }
+            for row in rows {
+                let start = ww.first.min(row.len());
+                let end = (start + ww.taps).min(row.len());
+                sum += f64::from(row[start..end].iter().sum::<f32>());
             }
             let divisor = if count_include_pad {
-                w[0].padded * w[1].padded * w[2].padded
+                cells * ww.padded
             } else {
-                w[0].taps * w[1].taps * w[2].taps
+                rows.len() * ww.taps
             };
             (sum / divisor.max(1) as f64) as f32
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::declare::schema::ArgValue;
+
+    fn max_pool_1d(x: Vec<f32>, kernel: i64, stride: i64, padding: i64, dilation: i64) -> Vec<f32> {
+        let n = x.len();
+        let args = Args(
+            [
+                ("op", ArgValue::Text("max".into())),
+                ("kernel", ArgValue::Int(kernel)),
+                ("stride", ArgValue::Int(stride)),
+                ("padding", ArgValue::Int(padding)),
+                ("dilation", ArgValue::Int(dilation)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        );
+        let input = HostTensor::f32(vec![1, 1, n], x).expect("tensor");
+        let out = pool(&[input], &args).expect("pool");
+        out[0].as_f32("y").expect("f32").to_vec()
+    }
+
+    #[test]
+    fn interior_and_border_windows_agree_with_a_direct_loop() {
+        let x: Vec<f32> = (0..40)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.5)
+            .collect();
+        let (k, s, p, d) = (4usize, 2usize, 2usize, 3usize);
+        let got = max_pool_1d(x.clone(), k as i64, s as i64, p as i64, d as i64);
+        let span = d * (k - 1) + 1;
+        let outputs = (x.len() + 2 * p - span) / s + 1;
+        let want: Vec<f32> = (0..outputs)
+            .map(|o| {
+                (0..k)
+                    .filter_map(|t| (o * s + t * d).checked_sub(p).and_then(|i| x.get(i)))
+                    .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_nan_in_an_interior_window_propagates() {
+        let mut x = vec![1.0f32; 32];
+        x[16] = f32::NAN;
+        let got = max_pool_1d(x, 3, 1, 1, 1);
+        assert!(got[15].is_nan() && got[16].is_nan() && got[17].is_nan());
+        assert_eq!(got[10], 1.0);
     }
 }

@@ -147,7 +147,7 @@ fn resample_dim(src: &[f32], shape: &[usize], dim: usize, taps: &Taps) -> (Vec<f
     let n_in = shape[dim];
     let inner: usize = shape[dim + 1..].iter().product();
     let n_out = taps.len();
-    let mut out = vec![0.0f32; outer * n_out * inner];
+    let mut out = crate::ops::buffer::zeroed(outer * n_out * inner);
     out.par_chunks_mut(n_out * inner)
         .enumerate()
         .for_each(|(o, block)| {
@@ -315,7 +315,7 @@ fn grid_sample(
             "grid_sample: plane of {h} x {w} too large"
         )));
     }
-    let mut out = vec![0.0f32; n * c * ho * wo];
+    let mut out = crate::ops::buffer::zeroed(n * c * ho * wo);
     if out.is_empty() {
         return Ok((out, vec![n, c, ho, wo]));
     }

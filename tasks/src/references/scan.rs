@@ -23,7 +23,7 @@ pub(super) const REFERENCES: &[(&str, ReferenceFn)] = &[
     // PyTorch multiplies a float32 tensor by a Python float in float32.
     ("matrix_scalar_multiplication", |a, _| {
         let s = SCALE as f32;
-        Ok(vec![ew::map(host(a, 0)?, "A", |x| x * s)?])
+        Ok(vec![ew::map(host(a, 0)?, "A", move |x| x * s)?])
     }),
 ];
 
