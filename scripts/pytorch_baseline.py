@@ -4,7 +4,9 @@
 Usage: pytorch_baseline.py MODEL_PY SETS_DIR PLAN_JSON DEVICE EVICT_BYTES
 
 MODEL_PY is the task's PyTorch source; SETS_DIR holds one folder per trial set with a
-manifest.json naming its inputs and parameters (.npy). PLAN_JSON is the timing plan
+manifest.json naming its inputs and parameters: the raw little-endian files the kernels'
+workers read (file, dtype, shape), mapped copy-on-write here rather than copied, so a
+task's inputs are not held twice more in memory. PLAN_JSON is the timing plan
 (warmup, warmup_seconds, min_calls, max_calls, budget_seconds: the same rules as
 kbench's run_plan). DEVICE is the torch device (on `cuda`, calls are timed by CUDA
 events after a device write of twice the L2, as kbench's cuda worker times kernels). Calls rotate
@@ -25,6 +27,31 @@ import numpy as np
 import torch
 
 
+# numpy's spelling of each kbench dtype (bfloat16, which numpy lacks, is read as raw
+# 16-bit words and reinterpreted by torch).
+RAW_DTYPES = {
+    "float32": "<f4",
+    "float16": "<f2",
+    "bfloat16": "<u2",
+    "int64": "<i8",
+    "int32": "<i4",
+    "bool": "|b1",
+}
+
+
+def load_raw(entry):
+    """One tensor of a manifest, mapped copy-on-write from its raw file (a module that
+    writes its inputs in place changes only its private pages, never the file)."""
+    dtype, shape = RAW_DTYPES[entry["dtype"]], tuple(entry["shape"])
+    count = int(np.prod(shape, dtype=np.int64))
+    if count == 0:
+        array = np.zeros(shape, dtype=dtype)
+    else:
+        array = np.memmap(entry["file"], dtype=dtype, mode="c", shape=(count,)).reshape(shape)
+    tensor = torch.from_numpy(array)
+    return tensor.view(torch.bfloat16) if entry["dtype"] == "bfloat16" else tensor
+
+
 def main():
     model_py, sets_dir, plan = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
     device, evict_bytes = torch.device(sys.argv[4]), int(sys.argv[5])
@@ -34,11 +61,10 @@ def main():
     runs = []
     for folder in sorted(p for p in sets_dir.iterdir() if p.is_dir()):
         manifest = json.loads((folder / "manifest.json").read_text())
-        load = lambda e: torch.from_numpy(np.load(folder / e["file"], allow_pickle=False))
         model = module.Model(*module.get_init_inputs())
-        model.load_state_dict({e["name"]: load(e) for e in manifest["params"]}, strict=True)
+        model.load_state_dict({e["name"]: load_raw(e) for e in manifest["params"]}, strict=True)
         model.eval().to(device)
-        runs.append((model, [load(e).to(device) for e in manifest["inputs"]]))
+        runs.append((model, [load_raw(e).to(device) for e in manifest["inputs"]]))
     cuda = device.type == "cuda"
     if cuda:
         # On a GPU, as kbench's cuda worker does: a device write of twice the L2 before

@@ -1,8 +1,8 @@
 //! The memory window: how many bytes of prepared tasks a run holds at once.
 //!
 //! A prepared task keeps its trial sets (inputs, parameters and reference outputs of
-//! every trial) until its samples are done, so a run's memory follows the tasks it
-//! holds, not their number: six small tasks fit anywhere, two 1 GB-output matmuls may
+//! every trial, in memory and as the files workers map) until its samples are done, so a run's memory
+//! follows the tasks it holds, not their number: six small tasks fit anywhere, two 1 GB-output matmuls may
 //! not. Each prepared task holds permits worth its footprint out of a budget of half
 //! the memory available when the run starts; a task larger than the budget runs
 //! alone (it takes the whole budget).
@@ -56,13 +56,19 @@ impl MemoryWindow {
     }
 }
 
-/// What a prepared task holds: every trial's inputs, parameters and reference outputs,
-/// plus one more set of outputs while a reference runs.
+/// What a prepared task costs in memory: every trial's inputs, parameters and
+/// reference outputs; one more set of outputs while a reference runs; the trial inputs
+/// once more as the files the workers and the PyTorch baseline map (on `/dev/shm`,
+/// which is memory, when it has room); and the PyTorch process's working set (one
+/// call's outputs and temporaries, counted as a set of inputs and outputs).
 pub fn footprint_bytes(task: &Task) -> u64 {
     let tensors: usize = task.inputs.iter().map(|s| s.size_bytes()).sum::<usize>()
         + task.params.iter().map(|s| s.size_bytes()).sum::<usize>();
     let outputs: usize = task.outputs.iter().map(|s| s.size_bytes()).sum();
-    (TRIALS * (tensors + outputs) + outputs) as u64
+    let held = TRIALS * (tensors + outputs) + outputs;
+    let files = TRIALS * tensors;
+    let pytorch = tensors + outputs;
+    (held + files + pytorch) as u64
 }
 
 /// `MemAvailable` of `/proc/meminfo`, in bytes.

@@ -226,12 +226,15 @@ impl Engine {
         baseline_s += secs;
         let mut prepared = prepared?;
         prepared.baseline_median = Some(baseline_median);
-        let sets = Arc::clone(&prepared.sets);
         if let (Some(python), Some(device)) =
             (&self.config.pytorch, self.ex.backend.pytorch_device())
             && store.baseline(run_id, &id, PYTORCH_EAGER).await?.is_none()
         {
-            let (s, plan, python) = (Arc::clone(&sets), self.config.timing, python.clone());
+            let (files, plan, python) = (
+                prepared.input_files.clone(),
+                self.config.timing,
+                python.clone(),
+            );
             let dir = prepared.dir.join("pytorch");
             let (timed, secs) = self
                 .alone(move || {
@@ -240,7 +243,7 @@ impl Engine {
                         &python,
                         device,
                         task,
-                        &s,
+                        &files,
                         &plan,
                         &dir,
                         Duration::from_secs(600),

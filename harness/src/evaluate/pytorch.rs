@@ -1,11 +1,10 @@
 //! The second baseline: the task's PyTorch forward, eager on the backend's device, timed
 //! on the same trial inputs with the same plan, where a Python with `torch` is available.
 
-use super::trials::TrialSet;
 use crate::store::BaselineRow;
 use kbench_backends::timing::TimingPlan;
+use kbench_backends::worker::TensorFile;
 use kbench_tasks::Task;
-use kbench_tasks::export::write_npy;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,40 +39,54 @@ pub fn detect(explicit: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-fn write_sets(dir: &Path, task: &Task, sets: &[TrialSet]) -> Result<(), String> {
-    for (s, set) in sets.iter().enumerate() {
+/// Writes, per trial set, a `manifest.json` that names the set's input and parameter
+/// files (the raw little-endian files the workers read, with dtype and shape): the
+/// baseline maps them instead of keeping a copy of every set of its own.
+fn write_manifests(dir: &Path, task: &Task, files: &[Vec<TensorFile>]) -> Result<(), String> {
+    let names: Vec<&str> = task
+        .inputs
+        .iter()
+        .map(|i| i.name)
+        .chain(task.params.iter().map(|p| p.name))
+        .collect();
+    for (s, set) in files.iter().enumerate() {
+        if set.len() != names.len() {
+            return Err(format!(
+                "set {s} has {} files for {} tensors",
+                set.len(),
+                names.len()
+            ));
+        }
         let folder = dir.join(format!("set{s}"));
         std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
-        let (inputs, params) = set.inputs.split_at(task.inputs.len());
-        let entries = |prefix: &str, names: Vec<&str>, tensors: &[kbench_tasks::HostTensor]| {
-            names
-                .into_iter()
-                .zip(tensors)
-                .enumerate()
-                .map(|(k, (name, t))| {
-                    let file = format!("{prefix}{k}.npy");
-                    write_npy(&folder.join(&file), t).map_err(|e| e.to_string())?;
-                    Ok(serde_json::json!({"name": name, "file": file}))
+        let entries: Vec<serde_json::Value> = names
+            .iter()
+            .zip(set)
+            .map(|(name, f)| {
+                serde_json::json!({
+                    "name": name,
+                    "file": f.file,
+                    "dtype": f.dtype.name(),
+                    "shape": f.shape,
                 })
-                .collect::<Result<Vec<_>, String>>()
-        };
-        let manifest = serde_json::json!({
-            "inputs": entries("input", task.inputs.iter().map(|i| i.name).collect(), inputs)?,
-            "params": entries("param", task.params.iter().map(|p| p.name).collect(), params)?,
-        });
+            })
+            .collect();
+        let (inputs, params) = entries.split_at(task.inputs.len());
+        let manifest = serde_json::json!({"inputs": inputs, "params": params});
         std::fs::write(folder.join("manifest.json"), manifest.to_string())
             .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-/// Times the task's PyTorch forward in `python` on `device`; `Err` says why it could not.
+/// Times the task's PyTorch forward in `python` on `device` over the trial sets' input
+/// `files`; `Err` says why it could not.
 #[allow(clippy::too_many_arguments)]
 pub fn time_pytorch(
     python: &Path,
     device: &str,
     task: &Task,
-    sets: &[TrialSet],
+    files: &[Vec<TensorFile>],
     plan: &TimingPlan,
     dir: &Path,
     timeout: Duration,
@@ -81,7 +94,7 @@ pub fn time_pytorch(
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("model.py"), task.source.as_bytes()).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("pytorch_baseline.py"), SCRIPT).map_err(|e| e.to_string())?;
-    write_sets(&dir.join("sets"), task, sets)?;
+    write_manifests(&dir.join("sets"), task, files)?;
     let plan_json = serde_json::to_string(plan).map_err(|e| e.to_string())?;
     let cost = task.cost();
     let evict_bytes = 2 * cost.bytes;
