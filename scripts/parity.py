@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +44,18 @@ def load_source(task_id, path):
     return module
 
 
-def load_npy(folder, entry):
-    array = np.load(folder / entry["file"], allow_pickle=False)
-    tensor = torch.from_numpy(array)
+def load_npy(folder, entry, writable=True):
+    """The exported array, mapped rather than read: copy-on-write when the model may
+    write it (inputs, parameters), read-only otherwise (the Rust outputs), so that a
+    current-profile task of 13 GB needs its files' pages only as they are touched."""
+    try:
+        array = np.load(folder / entry["file"], allow_pickle=False, mmap_mode="c" if writable else "r")
+    except ValueError:  # an empty array has nothing to map
+        array = np.load(folder / entry["file"], allow_pickle=False)
+    with warnings.catch_warnings():
+        # A read-only mapping: the tensor is only ever read.
+        warnings.simplefilter("ignore", UserWarning)
+        tensor = torch.from_numpy(array)
     if tensor.dtype != TORCH_DTYPES[entry["dtype"]]:
         raise ValueError(f"{entry['name']}: file dtype {tensor.dtype}, manifest {entry['dtype']}")
     if list(tensor.shape) != entry["shape"]:
@@ -121,7 +131,7 @@ def check_task(kbench, task_id, seeds, work, runs, sizes, export_timeout):
                 return False, problem, worst_e, None
         inputs = [load_npy(folder, e) for e in manifest["inputs"]]
         params = {e["name"]: load_npy(folder, e) for e in manifest["params"]}
-        refs = [load_npy(folder, e) for e in manifest["outputs"]]
+        refs = [load_npy(folder, e, writable=False) for e in manifest["outputs"]]
         model = module.Model(*module.get_init_inputs())
         model.load_state_dict(params, strict=True)
         with torch.no_grad():
@@ -154,6 +164,8 @@ def main():
     parser.add_argument("--sizes", default="paper", choices=["paper", "current"], help="size profile")
     parser.add_argument("--max-gb", type=float, default=None,
                         help="skip (and report) a task that moves more than this many GB (its min_bytes)")
+    parser.add_argument("--min-gb", type=float, default=None,
+                        help="only tasks that move at least this many GB (to check the largest on their own)")
     parser.add_argument("--export-timeout", type=float, default=None,
                         help="skip (and report) a task whose export takes longer than this many seconds")
     args = parser.parse_args()
@@ -161,7 +173,8 @@ def main():
     torch.set_num_threads(torch.get_num_threads())
     listing = subprocess.run([args.kbench, "tasks", "list", "--json", "--sizes", args.sizes], check=True,
                              capture_output=True, text=True)
-    rows = [t for t in json.loads(listing.stdout) if args.tasks in t["id"]]
+    rows = [t for t in json.loads(listing.stdout) if args.tasks in t["id"]
+            and (args.min_gb is None or t["min_bytes"] >= args.min_gb * 1e9)]
     too_large = [t for t in rows if args.max_gb is not None and t["min_bytes"] > args.max_gb * 1e9]
     ids = [t["id"] for t in rows if t not in too_large]
     if args.exemplars:

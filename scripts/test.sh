@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs PyTorch into .venv if it is missing
 # (the parity check and the PyTorch-baseline test need it) and nvcc from PyPI into
-# .venv-cuda (the cuda backend's compile tests need it; no GPU), builds everything in release
+# .venv-cuda (the cuda backend's compile tests need it; no GPU), Chromium from the system
+# packages (the report's browser test needs it), builds everything in release
 # mode (the reference ops are ~100x slower in debug), runs `cargo test`, and runs the
 # PyTorch parity check on every task and 3 seeds.
 set -euo pipefail
@@ -18,8 +19,16 @@ fi
 echo "== nvcc for the cuda backend's compile tests (no GPU needed) =="
 bash scripts/install-cuda-toolchain.sh
 
+echo "== Chromium for the report's browser test =="
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium from the system packages"
+  (apt-get install -y -q chromium >/dev/null 2>&1) ||
+    (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+fi
+chromium --version
+
 echo "== cargo test (release) =="
-KBENCH_REQUIRE_NVCC=1 cargo test --release --workspace --locked
+KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
 cargo build --release --locked --workspace

@@ -35,6 +35,13 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Write a leaderboard report of stored runs: `index.html` (self-contained, with one
+    /// page per run and task behind the grid), `report.md`, `results.csv` and
+    /// `results.json`.
+    ///
+    /// Runs are compared side by side only when their backend, size profile and task set
+    /// (ids and stored definition hashes) agree; others are grouped apart with the reason.
+    Report(ReportArgs),
     /// Print the exact prompt a model is sent for a task.
     Prompt {
         /// Task identifier, `<category>/<name>`.
@@ -66,6 +73,23 @@ pub enum Command {
         #[arg(last = true, required = true)]
         command: Vec<std::ffi::OsString>,
     },
+}
+
+/// `kbench report` options.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Only these runs, comma-separated (e.g. `3,5,9`), in this order.
+    #[arg(long, value_delimiter = ',', conflicts_with = "all")]
+    pub runs: Vec<i64>,
+    /// Every stored run (the default without `--runs`).
+    #[arg(long)]
+    pub all: bool,
+    /// The folder to write into (created if needed).
+    #[arg(long, default_value = "results/report")]
+    pub out: PathBuf,
 }
 
 /// `kbench bench` options.

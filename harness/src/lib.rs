@@ -3,7 +3,7 @@
 //! `cli` parses, `commands` dispatches, `evaluate` is the pipeline, `progress` its events
 //! and reporters, `store` the SQLite store, `models` the answer providers, `llm` the HTTP
 //! clients, `prompt` the prompts, `extract` the code extraction, `outcome` how a sample
-//! ends, `metrics` the summaries.
+//! ends, `metrics` the summaries, `report` the leaderboard files.
 
 pub mod cli;
 pub mod commands;
@@ -16,4 +16,5 @@ pub mod models;
 pub mod outcome;
 pub mod progress;
 pub mod prompt;
+pub mod report;
 pub mod store;

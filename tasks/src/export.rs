@@ -7,6 +7,7 @@ use crate::error::{Result, TaskError};
 use crate::spec::{Task, Tolerance};
 use crate::tensor::{DType, HostTensor};
 use serde::Serialize;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -81,17 +82,19 @@ pub fn write_npy(path: &Path, tensor: &HostTensor) -> Result<()> {
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let mut bytes = Vec::with_capacity(10 + header.len() + tensor.size_bytes());
-    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
     let len = u16::try_from(header.len())
         .map_err(|_| TaskError::Shape(format!("npy header too long for {:?}", tensor.shape)))?;
-    bytes.extend_from_slice(&len.to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    bytes.extend_from_slice(&tensor.to_le_bytes());
-    std::fs::write(path, bytes).map_err(|source| TaskError::Io {
+    let io = |source: std::io::Error| TaskError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    // Header, then the tensor's bytes as they are in memory (little-endian hosts): a
+    // current-profile tensor of several GB is never copied.
+    let mut file = std::fs::File::create(path).map_err(io)?;
+    file.write_all(b"\x93NUMPY\x01\x00").map_err(io)?;
+    file.write_all(&len.to_le_bytes()).map_err(io)?;
+    file.write_all(header.as_bytes()).map_err(io)?;
+    file.write_all(&tensor.le_bytes()).map_err(io)
 }
 
 fn write_group(

@@ -2,6 +2,7 @@
 
 mod bench;
 mod evaluate;
+mod report;
 mod runs;
 mod tasks;
 
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tasks(cmd) => tasks::run(cmd),
         Command::Evaluate(args) => runtime()?.block_on(evaluate::run(*args)),
         Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
+        Command::Report(args) => runtime()?.block_on(report::run(&args)),
         Command::Bench(args) => bench::run(&args),
         Command::Prompt {
             id,

@@ -5,10 +5,12 @@
 //! resumes without losing or duplicating a result.
 
 mod records;
+mod report;
 
 pub use records::{
     NewRun, RunRow, RunSummary, RunUsage, SampleRecord, SampleRow, TrialRecord, TurnRow,
 };
+pub use report::{ReportRunRow, ReportSampleRow, RunTaskRow, SampleTextRow, TrialRow};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::collections::BTreeSet;

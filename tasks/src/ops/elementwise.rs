@@ -147,6 +147,26 @@ pub fn gelu_tanh(x: f32) -> f32 {
     0.5 * x * (1.0 + tanh(K * (x + 0.044_715 * x * x * x)))
 }
 
+/// `sum f(x[i], y[i])` over two slices (up to the shorter one's length) in eight f32
+/// lanes, which the compiler keeps in vector registers, folded in f64.
+#[inline]
+pub fn lane_sum(x: &[f32], y: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(&a, &b)| f64::from(f(a, b)))
+        .sum();
+    for (xa, ya) in xc.zip(yc) {
+        for ((l, &a), &b) in lanes.iter_mut().zip(xa).zip(ya) {
+            *l += f(a, b);
+        }
+    }
+    lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + tail
+}
+
 /// Maximum of a slice with eight independent lanes (so that it vectorizes).
 fn max_of(v: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];

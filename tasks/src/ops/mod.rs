@@ -7,6 +7,7 @@
 //! library; `nn` holds the layer-level ops.
 
 pub mod buffer;
+pub mod conv3d;
 mod convert;
 pub mod elementwise;
 mod nn;

@@ -9,7 +9,8 @@
 use super::{arg, host};
 use crate::declare::schema::Args;
 use crate::error::{Result, TaskError};
-use crate::ops::{self, Tensor, elementwise::exp};
+use crate::ops::elementwise::{exp, lane_sum};
+use crate::ops::{self, Tensor};
 use crate::spec::ReferenceFn;
 use crate::tensor::HostTensor;
 use rayon::prelude::*;
@@ -245,22 +246,9 @@ fn attend_few_queries(
     out
 }
 
-/// `sum x*y` in eight f32 lanes.
+/// `sum x*y` ([`lane_sum`]).
 fn dot(x: &[f32], y: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f32 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (xa, ya) in xc.zip(yc) {
-        for ((l, &a), &b) in lanes.iter_mut().zip(xa).zip(ya) {
-            *l += a * b;
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
+    lane_sum(x, y, |a, b| a * b) as f32
 }
 
 /// `1 / sqrt(d)`, PyTorch's default attention scale for head dimension `d`.

@@ -7,9 +7,9 @@
 use super::{arg, host, one};
 use crate::declare::schema::Args;
 use crate::error::{Result, TaskError};
+use crate::ops::conv3d::{Conv3dOperands, Direction, conv3d_direct};
 use crate::ops::{
-    Conv2d, ConvGeometry, conv_transpose1d, conv_transpose2d, conv_transpose3d, conv1d_general,
-    conv2d, conv3d,
+    Conv2d, ConvGeometry, conv_transpose1d, conv_transpose2d, conv1d_general, conv2d,
 };
 use crate::spec::ReferenceFn;
 use crate::tensor::HostTensor;
@@ -171,7 +171,7 @@ fn conv_reference(a: &[HostTensor], args: &Args) -> Result<Vec<HostTensor>> {
         5 => {
             let geo = conv_geometry::<3>(a, args)?;
             check_conv(a, &geo)?;
-            conv3d_in_slabs(a, bias(a)?, geo)
+            conv3d_reference(a, &geo, Direction::Standard)
         }
         r => Err(TaskError::Shape(format!(
             "a convolution's input must have rank 3, 4 or 5, has {r}"
@@ -197,7 +197,7 @@ fn conv_transpose_reference(a: &[HostTensor], args: &Args) -> Result<Vec<HostTen
         5 => {
             let geo = geometry::<3>(args)?;
             check_transposed(a, &geo)?;
-            one(conv_transpose3d(arg(a, 0)?, arg(a, 1)?, bias(a)?, geo))
+            conv3d_reference(a, &geo, Direction::Transposed)
         }
         r => Err(TaskError::Shape(format!(
             "a transposed convolution's input must have rank 3, 4 or 5, has {r}"
@@ -229,64 +229,25 @@ fn depthwise_separable_reference(a: &[HostTensor], args: &Args) -> Result<Vec<Ho
     one(conv2d(y, arg(a, 2)?, None, Conv2d::default()))
 }
 
-/// Most elements of burn's unfolded input (`in/groups * prod(kernel)` per output element,
-/// times the groups) one `conv3d` call may build: 2^27 floats, 512 MiB.
-const UNFOLD_LIMIT: usize = 1 << 27;
-
-/// `conv3d` on arguments already checked against `geo`, one image and one slab of output
-/// depths at a time when the whole call would unfold more than [`UNFOLD_LIMIT`] elements
-/// (burn unfolds the input, and a paper-size task's unfolding exceeds the machine's
-/// memory), each slab written straight into the output buffer. Without padding along
-/// depth a slab's input is an exact slice; with it, whole images are the slabs.
-fn conv3d_in_slabs(
+/// A 3-d convolution in `direction` by [`conv3d_direct`], on arguments already checked
+/// against `geo`.
+fn conv3d_reference(
     a: &[HostTensor],
-    bias: Option<crate::ops::Tensor<1>>,
-    geo: ConvGeometry<3>,
+    geo: &ConvGeometry<3>,
+    direction: Direction,
 ) -> Result<Vec<HostTensor>> {
     let (x, w) = shapes::<3>(a)?;
-    let (x, w) = (x.to_vec(), w.to_vec());
-    let out: Vec<usize> = (0..3)
-        .map(|d| {
-            (x[d + 2] + 2 * geo.padding[d] - geo.dilation[d] * (w[d + 2] - 1) - 1) / geo.stride[d]
-                + 1
-        })
-        .collect();
-    let plane = out[1] * out[2];
-    let per_row = w[1] * w[2] * w[3] * w[4] * geo.groups * plane;
-    if per_row * out[0] * x[0] <= UNFOLD_LIMIT {
-        return one(conv3d(arg(a, 0)?, arg(a, 1)?, bias, geo));
-    }
-    let rows = if geo.padding[0] == 0 {
-        (UNFOLD_LIMIT / per_row.max(1)).clamp(1, out[0])
-    } else {
-        out[0]
+    let shape5 = |s: &[usize]| -> Result<[usize; 5]> {
+        s.try_into()
+            .map_err(|_| TaskError::Shape(format!("a 3-d convolution needs rank 5, has {s:?}")))
     };
-    let channels = w[0];
-    let mut y = crate::ops::buffer::zeroed(x[0] * channels * out[0] * plane);
-    let input: crate::ops::Tensor<5> = arg(a, 0)?;
-    let weight: crate::ops::Tensor<5> = arg(a, 1)?;
-    for image in 0..x[0] {
-        let mut first = 0;
-        while first < out[0] {
-            let last = (first + rows).min(out[0]);
-            let slab = if rows == out[0] {
-                input.clone().slice([image..image + 1, 0..x[1]])
-            } else {
-                let lo = first * geo.stride[0];
-                let hi = (last - 1) * geo.stride[0] + geo.dilation[0] * (w[2] - 1) + 1;
-                input.clone().slice([image..image + 1, 0..x[1], lo..hi])
-            };
-            let part = crate::ops::store(conv3d(slab, weight.clone(), bias.clone(), geo))?;
-            let values = part.as_f32("a slab of the convolution")?;
-            let len = (last - first) * plane;
-            for (c, chunk) in values.chunks_exact(len).enumerate() {
-                let at = ((image * channels + c) * out[0] + first) * plane;
-                y[at..at + len].copy_from_slice(chunk);
-            }
-            first = last;
-        }
-    }
-    let mut shape = vec![x[0], channels];
-    shape.extend(out);
-    Ok(vec![HostTensor::f32(shape, y)?])
+    let ops = Conv3dOperands {
+        input: host(a, 0)?.as_f32("the input")?,
+        input_shape: shape5(x)?,
+        weight: host(a, 1)?.as_f32("the weight")?,
+        weight_shape: shape5(w)?,
+        bias: a.get(2).map(|b| b.as_f32("the bias")).transpose()?,
+    };
+    let (values, shape) = conv3d_direct(&ops, geo, direction);
+    Ok(vec![HostTensor::f32(shape.to_vec(), values)?])
 }

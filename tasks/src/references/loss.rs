@@ -5,7 +5,7 @@
 use super::host;
 use crate::declare::schema::Args;
 use crate::error::{Result, TaskError};
-use crate::ops::elementwise::exp;
+use crate::ops::elementwise::{exp, lane_sum};
 use crate::spec::ReferenceFn;
 use crate::tensor::{HostData, HostTensor};
 use rayon::prelude::*;
@@ -66,20 +66,7 @@ fn sum_pairs(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32 + Sync + Copy) 
         .map(|(x, y)| {
             // A copy per work item: what `f` captures then sits in registers.
             let local = f;
-            let mut lanes = [0.0f32; 8];
-            let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-            let tail: f32 = xc
-                .remainder()
-                .iter()
-                .zip(yc.remainder())
-                .map(|(&a, &b)| local(a, b))
-                .sum();
-            for (xa, ya) in xc.zip(yc) {
-                for ((l, &p), &q) in lanes.iter_mut().zip(xa).zip(ya) {
-                    *l += local(p, q);
-                }
-            }
-            lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + f64::from(tail)
+            lane_sum(x, y, local)
         })
         .sum()
 }
