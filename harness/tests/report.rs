@@ -74,8 +74,8 @@ async fn the_report_matches_hand_computed_metrics_and_the_store() {
         String::new(),
         "## Group 2: cpu backend, paper sizes, 2 tasks".into(),
         String::new(),
-        "Not comparable with group 1: task set differs (lacks 1 of group 1's tasks, 1 tasks \
-         with changed definitions)."
+        "Not comparable with group 1: 1 samples per task, not 2; task set differs (lacks 1 \
+         of group 1's tasks, 1 tasks with changed definitions)."
             .into(),
         String::new(),
         LEADERBOARD_HEADER.into(),
@@ -163,6 +163,11 @@ async fn the_report_matches_hand_computed_metrics_and_the_store() {
             .replace("&#x2f;", "/")
     };
     let index = read(&out.join("index.html"));
+    let raw = std::fs::read_to_string(out.join("index.html")).expect("index");
+    assert!(
+        raw.contains("font: 14px/1.4"),
+        "the style sheet is not escaped"
+    );
     assert_eq!(index.matches("<tr data-run=").count(), 3);
     assert!(
         !index.contains(" src=") && !index.contains("<link"),
@@ -182,7 +187,7 @@ async fn the_report_matches_hand_computed_metrics_and_the_store() {
             "{link}"
         );
     }
-    let repaired = read(&out.join("samples/run-2/act__relu.html"));
+    let repaired = read(&out.join("samples/run-2/act~relu.html"));
     assert!(repaired.contains("Sample 0, turn 2"), "every turn is shown");
     assert!(
         repaired.contains("reasoning &lt;about&gt; act/relu"),

@@ -140,7 +140,7 @@ async fn the_report_works_in_a_real_browser() {
         .split("href=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
-        .find(|l| l.starts_with("samples/run-2/act__relu"))
+        .find(|l| l.starts_with("samples/run-2/act~relu"))
         .expect("a grid link")
         .to_string();
     let target = out.join(&link);

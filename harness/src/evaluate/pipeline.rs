@@ -433,11 +433,6 @@ impl Engine {
         let id = task.id();
         let store = &self.ex.store;
         let run_id = self.ex.run_id;
-        let cost = task.cost();
-        store
-            .record_task(run_id, &id, &definition_hash(task), cost.flops, cost.bytes)
-            .await
-            .map_err(anyhow::Error::from)?;
         let mut todo = Vec::new();
         for s in 0..self.config.samples {
             match store
@@ -622,6 +617,21 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
     let tasks = select_tasks(&config.tasks, config.exemplars, config.sizes);
     if tasks.is_empty() {
         return Err(anyhow::anyhow!("no task id contains `{}`", config.tasks).into());
+    }
+    // The whole task set first, so that a run cut off part way is still measured (by
+    // `kbench report`) against every task it was meant to evaluate.
+    for task in &tasks {
+        let cost = task.cost();
+        ex.store
+            .record_task(
+                ex.run_id,
+                &task.id(),
+                &definition_hash(task),
+                cost.flops,
+                cost.bytes,
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
     }
     let root = scratch_root();
     remove_stale_scratch(&root);

@@ -1,5 +1,6 @@
-//! Which runs may share a table: the same backend, the same size profile and the same
-//! task set (the same task ids with the same stored definition hashes). Runs that differ
+//! Which runs may share a table: the same backend, the same size profile, the same
+//! samples per task (so that one pass@k column holds one k) and the same task set (the
+//! same task ids with the same stored definition hashes). Runs that differ
 //! in any of these are put in groups of their own, each saying how it differs from the
 //! first group.
 
@@ -20,6 +21,7 @@ pub struct Group {
 struct Key<'a> {
     backend: &'a str,
     sizes: &'a str,
+    samples: i64,
     tasks: &'a BTreeMap<String, String>,
 }
 
@@ -27,6 +29,7 @@ fn key(run: &RunData) -> Key<'_> {
     Key {
         backend: &run.run.backend,
         sizes: &run.run.sizes,
+        samples: run.run.samples_per_task,
         tasks: &run.tasks,
     }
 }
@@ -68,6 +71,12 @@ fn differences(first: &Key, other: &Key) -> Vec<String> {
         why.push(format!(
             "size profile `{}`, not `{}`",
             other.sizes, first.sizes
+        ));
+    }
+    if first.samples != other.samples {
+        why.push(format!(
+            "{} samples per task, not {}",
+            other.samples, first.samples
         ));
     }
     let only_other = other

@@ -167,11 +167,36 @@ struct PageSample<'a> {
     speedup: String,
     speedup_pytorch: String,
     tokens: String,
-    trial_rows: Vec<&'a TrialRow>,
+    trial_rows: Vec<TrialCells>,
     code: Option<&'a str>,
     compile_log: Option<&'a str>,
     answer: Option<&'a str>,
     reasoning: Option<&'a str>,
+}
+
+/// A trial as its page's table shows it (`-` where a value is missing).
+#[derive(Debug, Serialize)]
+struct TrialCells {
+    trial: i64,
+    passed: &'static str,
+    max_abs_err: String,
+    max_e: String,
+    mismatches: String,
+    first_mismatch: String,
+}
+
+impl TrialCells {
+    fn of(t: &TrialRow) -> TrialCells {
+        let number = |x: Option<f64>| x.map_or_else(|| "-".into(), |x| format!("{x:.3e}"));
+        TrialCells {
+            trial: t.trial,
+            passed: if t.passed { "yes" } else { "no" },
+            max_abs_err: number(t.max_abs_err),
+            max_e: number(t.max_e),
+            mismatches: t.mismatches.map_or_else(|| "-".into(), |m| m.to_string()),
+            first_mismatch: t.first_mismatch.clone().unwrap_or_else(|| "-".into()),
+        }
+    }
 }
 
 /// Writes `samples/run-<id>/<task>.html` for every task of every run with samples;
@@ -228,7 +253,12 @@ pub async fn sample_pages(
                 speedup: speedup(s.speedup),
                 speedup_pytorch: speedup(s.speedup_pytorch),
                 tokens,
-                trial_rows: trials_of.remove(&key).unwrap_or_default(),
+                trial_rows: trials_of
+                    .remove(&key)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(TrialCells::of)
+                    .collect(),
                 code: text.and_then(|t| t.code.as_deref()),
                 compile_log: text.and_then(|t| t.compile_log.as_deref()),
                 answer: text.and_then(|t| t.answer.as_deref()),

@@ -55,7 +55,7 @@ pub enum ReportError {
 pub enum Selection {
     /// Every stored run.
     All,
-    /// These runs, in this order.
+    /// These runs, in this order (a repeated id counts once).
     Runs(Vec<i64>),
 }
 
@@ -89,7 +89,9 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<RunData>, 
         Selection::All => all,
         Selection::Runs(ids) => ids
             .iter()
-            .map(|id| {
+            .enumerate()
+            .filter(|(i, id)| !ids[..*i].contains(id))
+            .map(|(_, id)| {
                 all.iter()
                     .find(|r| r.id == *id)
                     .cloned()
@@ -171,7 +173,55 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// The file name of a task's page: its id with `/` as `__`.
+/// The file name of a task's page: the id with `/` as `~` and every other byte outside
+/// `[A-Za-z0-9._-]` (and a leading `.`) percent-encoded as `%XX`, so that no two ids
+/// share a page and no id names a file outside the run's folder.
 pub fn task_slug(task_id: &str) -> String {
-    task_id.replace('/', "__").replace(':', "_")
+    let mut slug = String::with_capacity(task_id.len());
+    for b in task_id.bytes() {
+        match b {
+            b'/' => slug.push('~'),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => slug.push(b as char),
+            _ => slug.push_str(&format!("%{b:02X}")),
+        }
+    }
+    if slug.starts_with('.') {
+        slug.replace_range(0..1, "%2E");
+    }
+    slug
+}
+
+/// The link to a task's page from `index.html` (its `%` encoded once more, as a browser
+/// decodes a link once).
+pub fn task_link(run: i64, task_id: &str) -> String {
+    format!(
+        "samples/run-{run}/{}.html",
+        task_slug(task_id).replace('%', "%25")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_pages_stay_in_their_folder_and_never_share_a_name() {
+        assert_eq!(task_slug("activation/relu"), "activation~relu");
+        let ids = [
+            "a/b", "a__b", "a~b", "a%7Eb", "a b", "a:b", "../../x", ".hidden", "a\\b",
+        ];
+        let slugs: Vec<String> = ids.iter().map(|i| task_slug(i)).collect();
+        for (i, s) in slugs.iter().enumerate() {
+            assert!(
+                !s.contains('/') && !s.contains('\\') && !s.starts_with('.'),
+                "{s}"
+            );
+            assert!(
+                !slugs[..i].contains(s),
+                "{} and another id share {s}",
+                ids[i]
+            );
+        }
+        assert_eq!(task_link(3, "a b"), "samples/run-3/a%2520b.html");
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::groups::Group;
 use super::leaderboard::{Metrics, fast_p_curve, final_samples, metrics};
-use super::{RunData, task_slug};
+use super::{RunData, task_link};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,7 +88,8 @@ pub struct GridRow {
 /// One task of one run: its best final sample.
 #[derive(Debug, Clone, Serialize)]
 pub struct GridCell {
-    /// `correct`, `fast` (correct and faster than the baseline), `wrong`, `compile`
+    /// `correct`, `fast` (correct and faster than the baseline), `flagged` (correct
+    /// but faster than the roofline allows: never counted as fast), `wrong`, `compile`
     /// (did not compile), `fault`, `missing`.
     pub class: String,
     /// What the cell says: the best speedup, or the outcome.
@@ -231,7 +232,7 @@ fn run_row(
 /// The cell of task `task` of run `run`: its best final sample (correct and fastest
 /// first).
 fn cell(run: i64, task: &str, samples: Option<&[&crate::store::ReportSampleRow]>) -> GridCell {
-    let link = Some(format!("samples/run-{run}/{}.html", task_slug(task)));
+    let link = Some(task_link(run, task));
     let Some(samples) = samples.filter(|s| !s.is_empty()) else {
         return GridCell {
             class: "missing".into(),
@@ -251,7 +252,12 @@ fn cell(run: i64, task: &str, samples: Option<&[&crate::store::ReportSampleRow]>
             link,
         };
     }
-    let outcome = if samples.iter().any(|s| s.correct) {
+    let outcome = if samples
+        .iter()
+        .any(|s| s.correct && s.faster_than_roofline == Some(true))
+    {
+        "flagged"
+    } else if samples.iter().any(|s| s.correct) {
         "correct"
     } else if samples.iter().any(|s| s.outcome == "wrong") {
         "wrong"

@@ -9,7 +9,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
       var rows = Array.prototype.slice.call(body.rows);
       rows.sort(function (a, b) {
         var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v;
-        var nx = parseFloat(x), ny = parseFloat(y);
+        // Number(), not parseFloat(): a date or a label that starts with digits is text.
+        var nx = Number(x), ny = Number(y);
         var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
         return descending ? -order : order;
       });
