@@ -48,7 +48,8 @@ fn correct_speedups(samples: &[&SampleRow], pick: impl Fn(&SampleRow) -> Option<
         .collect()
 }
 
-fn geomean(values: &[f64]) -> Option<f64> {
+/// The geometric mean of positive values, if any.
+pub(crate) fn geomean(values: &[f64]) -> Option<f64> {
     (!values.is_empty())
         .then(|| (values.iter().map(|s| s.ln()).sum::<f64>() / values.len() as f64).exp())
 }

@@ -12,6 +12,7 @@
 //!   and unflagged.
 //! - speedups: geometric mean and median over the correct, unflagged samples only.
 
+use crate::metrics::geomean;
 use crate::store::ReportSampleRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,6 +64,47 @@ pub fn final_samples(
     by_task
 }
 
+/// The samples of each of `tasks` (none for a task without samples).
+fn samples_of<'m, 'r, 'k>(
+    tasks: &[&'k str],
+    by_task: &'m BTreeMap<&'k str, Vec<&'r ReportSampleRow>>,
+) -> Vec<&'m [&'r ReportSampleRow]> {
+    tasks
+        .iter()
+        .map(|t| by_task.get(t).map_or(&[][..], Vec::as_slice))
+        .collect()
+}
+
+/// The mean over tasks of the share of a task's samples (at least `asked`) meeting `f`.
+fn share(
+    per_task: &[&[&ReportSampleRow]],
+    asked: usize,
+    f: impl Fn(&ReportSampleRow) -> bool,
+) -> f64 {
+    if per_task.is_empty() {
+        return 0.0;
+    }
+    per_task
+        .iter()
+        .map(|samples| {
+            let n = samples.len().max(asked.max(1));
+            samples.iter().filter(|s| f(s)).count() as f64 / n as f64
+        })
+        .sum::<f64>()
+        / per_task.len() as f64
+}
+
+/// The speedups of the correct, unflagged samples among `samples`, sorted.
+pub fn counted_speedups<'a>(samples: impl Iterator<Item = &'a &'a ReportSampleRow>) -> Vec<f64> {
+    let mut speedups: Vec<f64> = samples
+        .filter(|s| counts(s))
+        .filter_map(|s| s.speedup)
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .collect();
+    speedups.sort_by(f64::total_cmp);
+    speedups
+}
+
 /// The metrics of a set of tasks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
@@ -94,24 +136,7 @@ pub fn metrics(
     asked: usize,
 ) -> Metrics {
     let asked = asked.max(1);
-    let empty = Vec::new();
-    let per_task: Vec<&Vec<&ReportSampleRow>> = tasks
-        .iter()
-        .map(|t| by_task.get(t).unwrap_or(&empty))
-        .collect();
-    let share = |f: &dyn Fn(&ReportSampleRow) -> bool| {
-        if per_task.is_empty() {
-            return 0.0;
-        }
-        per_task
-            .iter()
-            .map(|samples| {
-                let n = samples.len().max(asked);
-                samples.iter().filter(|s| f(s)).count() as f64 / n as f64
-            })
-            .sum::<f64>()
-            / per_task.len() as f64
-    };
+    let per_task = samples_of(tasks, by_task);
     let pass_at_k = (asked > 1 && !per_task.is_empty()).then(|| {
         let total: f64 = per_task
             .iter()
@@ -123,21 +148,14 @@ pub fn metrics(
             .sum();
         (asked, total / per_task.len() as f64)
     });
-    let mut speedups: Vec<f64> = per_task
-        .iter()
-        .flat_map(|samples| samples.iter())
-        .filter(|s| counts(s))
-        .filter_map(|s| s.speedup)
-        .filter(|x| *x > 0.0 && x.is_finite())
-        .collect();
-    speedups.sort_by(f64::total_cmp);
+    let speedups = counted_speedups(per_task.iter().flat_map(|samples| samples.iter()));
     Metrics {
         tasks: tasks.len(),
         samples: per_task.iter().map(|s| s.len()).sum(),
-        compile_at_1: share(&|s| s.compiled),
-        pass_at_1: share(&|s| s.correct),
+        compile_at_1: share(&per_task, asked, |s| s.compiled),
+        pass_at_1: share(&per_task, asked, |s| s.correct),
         pass_at_k,
-        fast: FAST_P_COLUMNS.map(|p| share(&|s| is_fast(s, p))),
+        fast: FAST_P_COLUMNS.map(|p| share(&per_task, asked, |s| is_fast(s, p))),
         geomean_speedup: geomean(&speedups),
         median_speedup: median(&speedups),
         roofline_flags: per_task
@@ -155,29 +173,10 @@ pub fn fast_p_curve(
     asked: usize,
     ps: &[f64],
 ) -> Vec<f64> {
-    let asked = asked.max(1);
+    let per_task = samples_of(tasks, by_task);
     ps.iter()
-        .map(|&p| {
-            if tasks.is_empty() {
-                return 0.0;
-            }
-            tasks
-                .iter()
-                .map(|t| {
-                    let samples = by_task.get(t).map_or(&[][..], |v| v.as_slice());
-                    let n = samples.len().max(asked);
-                    samples.iter().filter(|s| is_fast(s, p)).count() as f64 / n as f64
-                })
-                .sum::<f64>()
-                / tasks.len() as f64
-        })
+        .map(|&p| share(&per_task, asked, |s| is_fast(s, p)))
         .collect()
-}
-
-/// The geometric mean of positive values, if any.
-pub fn geomean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty())
-        .then(|| (values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp())
 }
 
 /// The median of sorted values, if any.

@@ -2,7 +2,7 @@
 //! the per-category tables, the task-by-run grid and the charts' data.
 
 use super::groups::Group;
-use super::leaderboard::{Metrics, fast_p_curve, final_samples, metrics};
+use super::leaderboard::{Metrics, counted_speedups, fast_p_curve, final_samples, metrics};
 use super::{RunData, task_link};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,14 +201,7 @@ fn run_row(
         })
         .collect();
     let m = metrics(tasks, by_task, asked);
-    let mut speedups: Vec<f64> = by_task
-        .values()
-        .flatten()
-        .filter(|s| s.correct && s.faster_than_roofline != Some(true))
-        .filter_map(|s| s.speedup)
-        .filter(|x| *x > 0.0 && x.is_finite())
-        .collect();
-    speedups.sort_by(f64::total_cmp);
+    let speedups = counted_speedups(by_task.values().flatten());
     RunRow {
         run_id: run.run.id,
         model: run.run.model.clone(),

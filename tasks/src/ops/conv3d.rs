@@ -302,7 +302,7 @@ fn transposed(
         // owns the `per_image_group` floats at `item * per_image_group` (checked by
         // `at`), and no other item touches them.
         let owned = unsafe { std::slice::from_raw_parts_mut(dst, per_image_group) };
-        let mut contributions = Vec::new();
+        let (mut contributions, mut block) = (Vec::new(), Vec::new());
         let weight = &ops.weight[group * in_per_group * out_per_group * taps..];
         for id in 0..depth {
             for first in (0..height).step_by(rows_per_block) {
@@ -313,12 +313,11 @@ fn transposed(
                 let at = (((image * in_channels + group * in_per_group) * depth + id) * height
                     + first)
                     * width;
-                let block: Vec<f32> = (0..in_per_group)
-                    .flat_map(|c| {
-                        let from = at + c * depth * height * width;
-                        ops.input[from..from + columns].iter().copied()
-                    })
-                    .collect();
+                block.clear();
+                for c in 0..in_per_group {
+                    let from = at + c * depth * height * width;
+                    block.extend_from_slice(&ops.input[from..from + columns]);
+                }
                 // SAFETY: `contributions` holds `out_per_group * taps` rows of `columns`
                 // floats and is this item's own buffer.
                 unsafe {
