@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs PyTorch into .venv if it is missing
-# (the parity check and the PyTorch-baseline test need it) and nvcc from PyPI into
+# (the parity check and the PyTorch-baseline test need it; `datasets` for the curated
+# set's loading test) and nvcc from PyPI into
 # .venv-cuda (the cuda backend's compile tests need it; no GPU), Chromium from the system
 # packages (the report's browser test needs it), builds everything in release
 # mode (the reference ops are ~100x slower in debug), runs `cargo test`, and runs the
@@ -16,6 +17,13 @@ if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, '-', torch.get_num_threads(), 'threads')"
 
+echo "== Hugging Face datasets for the curated set's loading test =="
+if ! .venv/bin/python -c "import datasets" >/dev/null 2>&1; then
+  echo "installing datasets into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check datasets
+fi
+.venv/bin/python -c "import datasets; print('datasets', datasets.__version__)"
+
 echo "== nvcc for the cuda backend's compile tests (no GPU needed) =="
 bash scripts/install-cuda-toolchain.sh
 
@@ -28,7 +36,7 @@ fi
 chromium --version
 
 echo "== cargo test (release) =="
-KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 cargo test --release --workspace --locked
+KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 KBENCH_REQUIRE_DATASETS=1 cargo test --release --workspace --locked
 
 echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
 cargo build --release --locked --workspace

@@ -42,6 +42,17 @@ pub enum Command {
     /// Runs are compared side by side only when their backend, size profile and task set
     /// (ids and stored definition hashes) agree; others are grouped apart with the reason.
     Report(ReportArgs),
+    /// Curate a ConCuR-style training set from stored runs: `train.jsonl` (chat
+    /// messages, the reasoning inside `<think>`), `train_prompt_completion.jsonl`,
+    /// `rejects.jsonl` (every other sample with its reason) and a `README.md` dataset card.
+    ///
+    /// Filters (each rejection keeps its reason): hold-out list, flagged (roofline, timed
+    /// outputs, faults, sandbox), not correct on every trial, no trace, trace cut off,
+    /// no prompt, untimed, unstable timing, duplicate code. Rules: A (per task the
+    /// shortest trace if also the fastest), B (speedup above --speedup-b), C
+    /// (single-operator samples to balance multi-operator ones). The same store and
+    /// options give the same bytes.
+    Curate(CurateArgs),
     /// Print the exact prompt a model is sent for a task.
     Prompt {
         /// Task identifier, `<category>/<name>`.
@@ -75,21 +86,70 @@ pub enum Command {
     },
 }
 
-/// `kbench report` options.
+/// Which stored runs a command reads.
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {
+pub struct StoredRuns {
     /// The database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Only these runs, comma-separated (e.g. `3,5,9`), in this order.
+    /// Only these runs, comma-separated (e.g. `3,5,9`).
     #[arg(long, value_delimiter = ',', conflicts_with = "all")]
     pub runs: Vec<i64>,
-    /// Every stored run (the default without `--runs`).
+    /// Every stored run.
     #[arg(long)]
     pub all: bool,
+}
+
+impl StoredRuns {
+    /// The selection: every run unless `--runs` names some.
+    pub fn selection(&self) -> crate::report::Selection {
+        if self.runs.is_empty() {
+            crate::report::Selection::All
+        } else {
+            crate::report::Selection::Runs(self.runs.clone())
+        }
+    }
+}
+
+/// `kbench report` options.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The runs (all of them without `--runs`; `--runs` keeps their order).
+    #[command(flatten)]
+    pub source: StoredRuns,
     /// The folder to write into (created if needed).
     #[arg(long, default_value = "results/report")]
     pub out: PathBuf,
+}
+
+/// `kbench curate` options.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["runs", "all"])))]
+pub struct CurateArgs {
+    /// The source runs: `--runs` or `--all` is required.
+    #[command(flatten)]
+    pub source: StoredRuns,
+    /// The folder to write into (created if needed; its dataset files are replaced).
+    #[arg(long, default_value = "results/dataset")]
+    pub out: PathBuf,
+    /// The selection rules to apply, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "A,B,C")]
+    pub rules: Vec<crate::curate::select::Rule>,
+    /// Rule B keeps correct samples with a speedup above this.
+    #[arg(long, default_value_t = 5.0)]
+    pub speedup_b: f64,
+    /// Reject samples whose timed calls' standard deviation over mean is above this.
+    #[arg(long, default_value_t = crate::curate::DEFAULT_MAX_SPREAD)]
+    pub max_spread: f64,
+    /// A file of tasks to hold out, one per line (`category/name`, or `category/` for a
+    /// whole category; `#` starts a comment). Their texts are written nowhere: their
+    /// rejects carry ids and reasons only.
+    #[arg(long)]
+    pub holdout: Option<PathBuf>,
+    /// Difficulty by ConCuR's buckets of average reasoning length (easy < 4,000 tokens,
+    /// hard > 8,500), or by tertiles of the tasks when the generator's counts differ.
+    #[arg(long, value_enum, default_value = "buckets")]
+    pub difficulty: crate::curate::difficulty::DifficultyMode,
 }
 
 /// `kbench bench` options.

@@ -3,11 +3,12 @@
 //! `cli` parses, `commands` dispatches, `evaluate` is the pipeline, `progress` its events
 //! and reporters, `store` the SQLite store, `models` the answer providers, `llm` the HTTP
 //! clients, `prompt` the prompts, `extract` the code extraction, `outcome` how a sample
-//! ends, `metrics` the summaries, `report` the leaderboard files.
+//! ends, `metrics` the summaries, `report` the leaderboard files, `curate` the training set.
 
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod curate;
 pub mod evaluate;
 pub mod extract;
 pub mod llm;

@@ -108,6 +108,84 @@ async fn repair_loop_fixes_every_activation_task_on_turn_two() {
         Some(rows.len() as u32),
         "one request per stored turn"
     );
+    let (dir_path, db_owned) = (dir.path().to_path_buf(), db.to_string());
+    tokio::task::spawn_blocking(move || {
+        curate_keeps_the_repaired_turns(&dir_path, &db_owned, expected)
+    })
+    .await
+    .expect("curate checks");
+}
+
+/// `kbench curate` on the repair run: the provider's finish reason is stored, each
+/// task's repaired turn is kept with the trace the fake model sent inside `<think>` and
+/// its own repair prompt, and the wrong first turns are rejects.
+fn curate_keeps_the_repaired_turns(dir: &std::path::Path, db: &str, tasks: usize) {
+    let stored = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = kbench::store::Store::open(std::path::Path::new(db))
+                .await
+                .expect("open store");
+            store.curate_samples(1).await.expect("samples")
+        });
+    assert!(
+        stored
+            .iter()
+            .all(|s| s.finish_reason.as_deref() == Some("stop")),
+        "{stored:?}"
+    );
+    let out = dir.join("dataset");
+    // Timing spread is not what this test is about: let any spread through.
+    let curated = kbench()
+        .args([
+            "curate",
+            "--runs",
+            "1",
+            "--max-spread",
+            "1e9",
+            "--db",
+            db,
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("curate");
+    assert!(
+        curated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&curated.stderr)
+    );
+    let lines = |f: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join(f))
+            .expect("file")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    };
+    let train = lines("train.jsonl");
+    let kept_tasks: std::collections::BTreeSet<&str> =
+        train.iter().filter_map(|r| r["task_id"].as_str()).collect();
+    assert_eq!(
+        kept_tasks.len(),
+        tasks,
+        "one repaired turn per task at least"
+    );
+    for r in &train {
+        assert!(r["turn"].as_i64() >= Some(2), "{r}");
+        let assistant = r["messages"][1]["content"].as_str().expect("assistant");
+        assert!(
+            assistant.starts_with("<think>\nLet me think.\n</think>\n\n"),
+            "{assistant}"
+        );
+        let user = r["messages"][0]["content"].as_str().expect("user");
+        assert!(user.contains("## Your previous answer (turn "), "{user}");
+    }
+    let rejects = lines("rejects.jsonl");
+    let first_turns = rejects
+        .iter()
+        .filter(|r| r["turn"] == 1 && r["reason"] == "not_correct")
+        .count();
+    assert_eq!(first_turns, tasks, "every wrong first turn is a reject");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

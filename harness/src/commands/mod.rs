@@ -1,6 +1,7 @@
 //! One module per top-level command.
 
 mod bench;
+mod curate;
 mod evaluate;
 mod report;
 mod runs;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => runtime()?.block_on(evaluate::run(*args)),
         Command::Runs { db } => runtime()?.block_on(runs::run(&db)),
         Command::Report(args) => runtime()?.block_on(report::run(&args)),
+        Command::Curate(args) => runtime()?.block_on(curate::run(&args)),
         Command::Bench(args) => bench::run(&args),
         Command::Prompt {
             id,
@@ -59,4 +61,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()?)
+}
+
+/// Opens the store at `db`, which must exist (commands that only read refuse to create
+/// an empty one).
+async fn open_existing(db: &std::path::Path) -> anyhow::Result<crate::store::Store> {
+    if !db.exists() {
+        anyhow::bail!(
+            "no database at {}; `kbench evaluate` creates it, `--db` names another",
+            db.display()
+        );
+    }
+    Ok(crate::store::Store::open(db).await?)
 }

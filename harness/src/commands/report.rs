@@ -1,26 +1,15 @@
 //! `kbench report`: the leaderboard files from the store.
 
 use crate::cli::ReportArgs;
-use crate::report::{self, Selection};
-use crate::store::Store;
+use crate::report;
 use anyhow::Context;
 use std::time::Instant;
 
 /// Writes the report of the selected runs and says where it is.
 pub async fn run(args: &ReportArgs) -> anyhow::Result<()> {
-    if !args.db.exists() {
-        anyhow::bail!(
-            "no database at {}; `kbench evaluate` creates it, `--db` names another",
-            args.db.display()
-        );
-    }
     let start = Instant::now();
-    let store = Store::open(&args.db).await?;
-    let selection = if args.runs.is_empty() {
-        Selection::All
-    } else {
-        Selection::Runs(args.runs.clone())
-    };
+    let store = super::open_existing(&args.source.db).await?;
+    let selection = args.source.selection();
     let runs = report::load(&store, &selection).await?;
     let written = report::write(&store, &runs, &args.out)
         .await

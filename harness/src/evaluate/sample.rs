@@ -59,6 +59,7 @@ pub fn new_record(
         input_tokens: answer.as_ref().and_then(|a| a.input_tokens),
         output_tokens: answer.as_ref().and_then(|a| a.output_tokens),
         reasoning_tokens: answer.as_ref().and_then(|a| a.reasoning_tokens),
+        finish_reason: answer.as_ref().and_then(|a| a.finish_reason.clone()),
         llm_seconds: answer.as_ref().and_then(|a| a.seconds),
         cost_usd: answer.as_ref().and_then(|a| a.cost_usd),
         llm_attempts: answer.as_ref().and_then(|a| a.attempts),

@@ -131,6 +131,7 @@ impl LlmModel {
             input_tokens: Some(resp.usage.input_tokens),
             output_tokens: Some(resp.usage.output_tokens),
             reasoning_tokens: Some(resp.usage.reasoning_tokens),
+            finish_reason: resp.finish_reason,
             seconds: Some(if cached { 0.0 } else { resp.latency_seconds }),
             cost_usd: self.price.map(cost),
             attempts: Some(resp.attempts),

@@ -99,6 +99,9 @@ pub struct Answer {
     pub output_tokens: Option<u64>,
     /// Reasoning tokens.
     pub reasoning_tokens: Option<u64>,
+    /// Why the model stopped, as the provider said it (`length` and `max_tokens` mean
+    /// the answer was cut off).
+    pub finish_reason: Option<String>,
     /// Seconds the provider took (0 when cached).
     pub seconds: Option<f64>,
     /// Cost in US dollars, where a price is configured.

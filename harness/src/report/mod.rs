@@ -79,14 +79,17 @@ impl RunData {
     }
 }
 
-/// Reads the selected runs from the store.
-pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<RunData>, ReportError> {
+/// The selected runs' settings, in selection order (a repeated id counts once).
+pub async fn choose_runs(
+    store: &Store,
+    selection: &Selection,
+) -> Result<Vec<ReportRunRow>, ReportError> {
     let all = store.report_runs().await?;
     if all.is_empty() {
         return Err(ReportError::NoRuns);
     }
-    let chosen: Vec<ReportRunRow> = match selection {
-        Selection::All => all,
+    match selection {
+        Selection::All => Ok(all),
         Selection::Runs(ids) => ids
             .iter()
             .enumerate()
@@ -97,8 +100,13 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<RunData>, 
                     .cloned()
                     .ok_or(ReportError::NoSuchRun(*id))
             })
-            .collect::<Result<_, _>>()?,
-    };
+            .collect(),
+    }
+}
+
+/// Reads the selected runs from the store.
+pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<RunData>, ReportError> {
+    let chosen = choose_runs(store, selection).await?;
     let mut runs = Vec::with_capacity(chosen.len());
     for run in chosen {
         let task_rows = store.run_tasks(run.id).await?;

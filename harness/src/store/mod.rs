@@ -4,9 +4,11 @@
 //! transaction, keyed by `(run, task, sample, turn)`, so a run killed at any moment
 //! resumes without losing or duplicating a result.
 
+mod curate;
 mod records;
 mod report;
 
+pub use curate::{CurateSampleRow, CurateTextRow};
 pub use records::{
     NewRun, RunRow, RunSummary, RunUsage, SampleRecord, SampleRow, TrialRecord, TurnRow,
 };
@@ -84,6 +86,11 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool })
+    }
+
+    /// Closes every connection, writing the write-ahead log back into the database file.
+    pub async fn close(self) {
+        self.pool.close().await;
     }
 
     /// Creates a run and returns its id.
@@ -278,26 +285,24 @@ impl Store {
     pub async fn save_sample(&self, s: &SampleRecord) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let id = sqlx::query(
-            "INSERT INTO samples (run_id, task_id, sample_index, turn, prompt, answer, reasoning, \
+            "INSERT INTO samples (run_id, task_id, sample_index, turn, \
                input_tokens, output_tokens, reasoning_tokens, llm_seconds, cost_usd, \
-               llm_attempts, from_cache, code, \
-               outcome, compiled, correct, fault, detail, compile_log, compile_key, \
+               llm_attempts, from_cache, \
+               outcome, compiled, correct, fault, detail, compile_key, \
                compile_cached, compile_seconds, kernel_calls, kernel_min_s, kernel_median_s, \
                kernel_mean_s, kernel_stddev_s, timed_outputs_ok, speedup, \
                speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
                reads_confined, signals_confined, syscalls_filtered, processes_hidden, \
-               unprivileged, worker_seconds, timing_seconds, created_at) \
+               unprivileged, worker_seconds, timing_seconds, finish_reason, reasoning_chars, \
+               created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
         .bind(&s.task_id)
         .bind(s.sample_index)
         .bind(s.turn)
-        .bind(&s.prompt)
-        .bind(&s.answer)
-        .bind(&s.reasoning)
         .bind(s.input_tokens.map(|n| n as i64))
         .bind(s.output_tokens.map(|n| n as i64))
         .bind(s.reasoning_tokens.map(|n| n as i64))
@@ -305,13 +310,11 @@ impl Store {
         .bind(s.cost_usd)
         .bind(s.llm_attempts.map(i64::from))
         .bind(s.from_cache)
-        .bind(&s.code)
         .bind(s.outcome)
         .bind(s.compiled)
         .bind(s.correct)
         .bind(&s.fault)
         .bind(&s.detail)
-        .bind(&s.compile_log)
         .bind(&s.compile_key)
         .bind(s.compile_cached)
         .bind(s.compile_seconds)
@@ -333,9 +336,23 @@ impl Store {
         .bind(s.unprivileged)
         .bind(s.worker_seconds)
         .bind(s.timing_seconds)
+        .bind(&s.finish_reason)
+        .bind(s.reasoning_chars())
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
+        sqlx::query(
+            "INSERT INTO sample_texts (sample_id, code, compile_log, prompt, answer, reasoning) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(&s.code)
+        .bind(&s.compile_log)
+        .bind(&s.prompt)
+        .bind(&s.answer)
+        .bind(&s.reasoning)
+        .execute(&mut *tx)
+        .await?;
         for t in &s.trials {
             sqlx::query(
                 "INSERT INTO trials (sample_id, trial, status, passed, inputs_unchanged, \
@@ -396,10 +413,11 @@ impl Store {
         sample: i64,
     ) -> Result<Option<TurnRow>, StoreError> {
         Ok(sqlx::query_as::<_, TurnRow>(
-            "SELECT turn, prompt, outcome, correct, code, detail, compile_log, kernel_median_s, \
-                    speedup \
-             FROM samples WHERE run_id = ? AND task_id = ? AND sample_index = ? \
-             ORDER BY turn DESC LIMIT 1",
+            "SELECT s.turn, t.prompt, s.outcome, s.correct, t.code, s.detail, t.compile_log, \
+                    s.kernel_median_s, s.speedup \
+             FROM samples s JOIN sample_texts t ON t.sample_id = s.id \
+             WHERE s.run_id = ? AND s.task_id = ? AND s.sample_index = ? \
+             ORDER BY s.turn DESC LIMIT 1",
         )
         .bind(run)
         .bind(task_id)
@@ -459,5 +477,61 @@ impl Store {
         .bind(run)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    /// A store of schema 4 (texts inside `samples`) keeps every text, and gains the
+    /// trimmed length of each trace, when schema 5 moves the texts apart.
+    #[tokio::test]
+    async fn schema_5_moves_the_texts_and_loses_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("old.sqlite");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .expect("pool");
+        sqlx::migrate!("./migrations")
+            .run_to(4, &pool)
+            .await
+            .expect("schema 4");
+        sqlx::raw_sql(
+            "INSERT INTO runs (id, created_at, backend, model, config, environment, salt) \
+               VALUES (1, 'then', 'some-backend', 'm', '{}', '{}', '00'); \
+             INSERT INTO samples (id, run_id, task_id, sample_index, turn, prompt, answer, \
+               reasoning, code, compile_log, outcome, compiled, correct, detail, created_at) \
+               VALUES (7, 1, 'activation/relu', 0, 1, 'the prompt', 'the answer', \
+               '  a trace\n', 'int x;', 'a warning', 'wrong', 1, 0, 'off by one', 'then');",
+        )
+        .execute(&pool)
+        .await
+        .expect("old rows");
+        pool.close().await;
+
+        let store = Store::open(&path).await.expect("migrates");
+        let texts = store.run_texts(1).await.expect("texts");
+        assert_eq!(texts.len(), 1);
+        let t = &texts[0];
+        assert_eq!(t.answer.as_deref(), Some("the answer"));
+        assert_eq!(t.reasoning.as_deref(), Some("  a trace\n"));
+        assert_eq!(t.code.as_deref(), Some("int x;"));
+        assert_eq!(t.compile_log.as_deref(), Some("a warning"));
+        let last = store
+            .last_turn(1, "activation/relu", 0)
+            .await
+            .expect("turn")
+            .expect("stored");
+        assert_eq!(last.prompt.as_deref(), Some("the prompt"));
+        let rows = store.curate_samples(1).await.expect("rows");
+        assert_eq!(rows[0].reasoning_chars, 7, "`a trace`, trimmed");
+        assert!(rows[0].has_prompt && rows[0].has_answer);
+        assert_eq!(rows[0].finish_reason, None);
     }
 }

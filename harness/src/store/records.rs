@@ -116,6 +116,8 @@ pub struct SampleRecord {
     pub output_tokens: Option<u64>,
     /// Reasoning tokens.
     pub reasoning_tokens: Option<u64>,
+    /// Why the model stopped, as its provider said it.
+    pub finish_reason: Option<String>,
     /// Seconds the model took.
     pub llm_seconds: Option<f64>,
     /// Cost in US dollars.
@@ -174,6 +176,16 @@ pub struct SampleRecord {
     pub timing_seconds: Option<f64>,
     /// Correctness trials.
     pub trials: Vec<TrialRecord>,
+}
+
+impl SampleRecord {
+    /// Characters of the reasoning trace without surrounding whitespace; `None` without
+    /// a trace.
+    pub fn reasoning_chars(&self) -> Option<i64> {
+        self.reasoning
+            .as_deref()
+            .map(|r| r.trim().chars().count() as i64)
+    }
 }
 
 /// A stored sample, as summaries need it.

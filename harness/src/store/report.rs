@@ -207,8 +207,10 @@ impl Store {
     /// The texts of every sample turn of a run, in task, sample and turn order.
     pub async fn run_texts(&self, run: i64) -> Result<Vec<SampleTextRow>, StoreError> {
         Ok(sqlx::query_as::<_, SampleTextRow>(
-            "SELECT task_id, sample_index, turn, answer, reasoning, code, compile_log, detail \
-             FROM samples WHERE run_id = ? ORDER BY task_id, sample_index, turn",
+            "SELECT s.task_id, s.sample_index, s.turn, t.answer, t.reasoning, t.code, \
+                    t.compile_log, s.detail \
+             FROM samples s JOIN sample_texts t ON t.sample_id = s.id \
+             WHERE s.run_id = ? ORDER BY s.task_id, s.sample_index, s.turn",
         )
         .bind(run)
         .fetch_all(&self.pool)

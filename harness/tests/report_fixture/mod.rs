@@ -92,6 +92,7 @@ pub fn sample(
         input_tokens: Some(100),
         output_tokens: Some(50),
         reasoning_tokens: Some(20),
+        finish_reason: Some("stop".into()),
         llm_seconds: Some(1.0),
         cost_usd: Some(0.01),
         llm_attempts: Some(1),
