@@ -16,9 +16,15 @@ impl Roofline {
     /// The least time a kernel of this cost can take, with a 2x allowance for what the
     /// measured peaks do not reach.
     pub fn floor_seconds(&self, flops: u64, bytes: u64) -> f64 {
+        0.5 * self.bound_seconds(flops, bytes)
+    }
+
+    /// The time the peaks allow for this cost: the slower of moving its bytes and doing
+    /// its FLOPs (an emulator's figure of merit is this over its estimate).
+    pub fn bound_seconds(&self, flops: u64, bytes: u64) -> f64 {
         let memory = bytes as f64 / self.bytes_per_second;
         let compute = flops as f64 / self.flops_per_second;
-        0.5 * memory.max(compute)
+        memory.max(compute)
     }
 }
 

@@ -30,6 +30,9 @@ pub struct SummaryRow {
     pub geomean_speedup_pytorch: Option<f64>,
     /// Correct samples flagged as faster than the roofline.
     pub roofline_flags: usize,
+    /// For an emulator's estimated times: the median over correct, unflagged samples of
+    /// the roofline time over the estimate (the figure of merit in place of speedups).
+    pub median_roofline_fraction: Option<f64>,
 }
 
 /// Whether a sample's speedups may be counted: it is correct and not flagged. A kernel
@@ -46,6 +49,12 @@ fn correct_speedups(samples: &[&SampleRow], pick: impl Fn(&SampleRow) -> Option<
         .filter_map(|s| pick(s))
         .filter(|s| *s > 0.0)
         .collect()
+}
+
+/// The median of values, if any.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    crate::report::leaderboard::median(&values)
 }
 
 /// The geometric mean of positive values, if any.
@@ -76,6 +85,7 @@ fn row(group: String, samples: &[&SampleRow]) -> SummaryRow {
         }),
         geomean_speedup_pytorch: geomean(&torch_speedups),
         roofline_flags: count(&|s| s.correct && s.faster_than_roofline == Some(true)),
+        median_roofline_fraction: median(correct_speedups(samples, |s| s.roofline_fraction)),
     }
 }
 
@@ -155,6 +165,7 @@ mod tests {
             processes_hidden: None,
             unprivileged: None,
             faster_than_roofline: Some(false),
+            roofline_fraction: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 mod compile;
 mod device;
-mod kernel;
+pub(crate) mod kernel;
 mod prompt;
 mod roofline;
 

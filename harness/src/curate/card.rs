@@ -99,7 +99,7 @@ fn options(out: &mut String, data: &Dataset) {
          per task, backend and size profile in turn, until they are as many as the \
          multi-operator samples A and B kept.\n\n\
          A sample two rules keep counts for the first. Speedup is the stored one: the \
-         backend's baseline median (the Rust reference on cpu) over the kernel's median \
+         backend's baseline median (the Rust reference for host kernels) over the kernel's median \
          time.",
         rules.join(", "),
         o.speedup_b,

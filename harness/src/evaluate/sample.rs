@@ -11,6 +11,7 @@ use crate::extract::extract_code;
 use crate::models::Answer;
 use crate::outcome::Outcome;
 use crate::store::SampleRecord;
+use kbench_backends::Clock;
 use kbench_backends::abi::{AlignedBuffer, fingerprint};
 use kbench_backends::backend::OutputShape;
 use kbench_backends::timing::{Stats, TimingPlan};
@@ -79,6 +80,8 @@ pub fn new_record(
         speedup: None,
         speedup_pytorch: None,
         faster_than_roofline: None,
+        time_estimated: None,
+        roofline_fraction: None,
         network_isolated: None,
         filesystem_confined: None,
         reads_confined: None,
@@ -549,7 +552,9 @@ pub fn judge_timing(
         rec.detail = Some(failure);
         return;
     }
-    if let Some((worker, parent)) = clock_disagreement(calls) {
+    // An emulator's times are its cost model's estimates: no host clock to cross-check.
+    let estimated = run.backend.clock() == Clock::CostModel;
+    if let Some((worker, parent)) = clock_disagreement(calls).filter(|_| !estimated) {
         timing_fault(
             rec,
             "clock_mismatch",
@@ -567,11 +572,18 @@ pub fn judge_timing(
             Baseline::RustReference => task.baseline_median,
             Baseline::PytorchEager => task.pytorch_median,
         };
-        rec.speedup = baseline.map(|b| b / stats.median);
-        rec.speedup_pytorch = task.pytorch_median.map(|b| b / stats.median);
         let cost = task.task.cost();
         rec.faster_than_roofline =
             Some(stats.median < run.roofline.floor_seconds(cost.flops, cost.bytes));
+        if estimated {
+            // Never a speedup: an estimate is not comparable with a measured baseline.
+            rec.time_estimated = Some(true);
+            rec.roofline_fraction =
+                Some(run.roofline.bound_seconds(cost.flops, cost.bytes) / stats.median);
+        } else {
+            rec.speedup = baseline.map(|b| b / stats.median);
+            rec.speedup_pytorch = task.pytorch_median.map(|b| b / stats.median);
+        }
     }
 }
 

@@ -31,47 +31,65 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// Whether the rows summarise an emulator's estimated times (no speedups then).
+fn estimated(rows: &[SummaryRow]) -> bool {
+    rows.iter().any(|r| r.median_roofline_fraction.is_some())
+}
+
+/// A column of the summary table: its header and how a row shows in it.
+type Column = (&'static str, fn(&SummaryRow) -> String);
+
+/// The columns: speedups for measured times, the roofline fraction for estimates.
+fn columns(estimated: bool) -> Vec<Column> {
+    fn speedup(g: Option<f64>) -> String {
+        g.map_or("-".into(), |g| format!("{g:.2}x"))
+    }
+    let mut columns: Vec<Column> = vec![
+        ("category", |r| r.group.clone()),
+        ("samples", |r| r.samples.to_string()),
+        ("compiled", |r| pct(r.compile_rate)),
+        ("correct", |r| pct(r.correct_rate)),
+    ];
+    if estimated {
+        columns.push(("roofline fraction (median, estimated)", |r| {
+            r.median_roofline_fraction.map_or("-".into(), pct)
+        }));
+    } else {
+        columns.extend::<[Column; 4]>([
+            ("fast_1", |r| pct(r.fast_1)),
+            ("speedup", |r| speedup(r.geomean_speedup)),
+            ("fast_1 torch", |r| r.fast_1_pytorch.map_or("-".into(), pct)),
+            ("speedup torch", |r| speedup(r.geomean_speedup_pytorch)),
+        ]);
+    }
+    columns.push(("roofline flags", |r| r.roofline_flags.to_string()));
+    columns
+}
+
 fn table(rows: &[SummaryRow]) -> Table {
-    let speedup = |g: Option<f64>| g.map_or("-".into(), |g| format!("{g:.2}x"));
+    let columns = columns(estimated(rows));
     let mut table = Table::new();
     table
         .load_style(ASCII_BORDERS_ONLY_CONDENSED)
-        .set_header(vec![
-            "category",
-            "samples",
-            "compiled",
-            "correct",
-            "fast_1",
-            "speedup",
-            "fast_1 torch",
-            "speedup torch",
-            "roofline flags",
-        ]);
+        .set_header(columns.iter().map(|(h, _)| *h).collect::<Vec<_>>());
     for r in rows {
-        table.add_row(vec![
-            r.group.clone(),
-            r.samples.to_string(),
-            pct(r.compile_rate),
-            pct(r.correct_rate),
-            pct(r.fast_1),
-            speedup(r.geomean_speedup),
-            r.fast_1_pytorch.map_or("-".into(), pct),
-            speedup(r.geomean_speedup_pytorch),
-            r.roofline_flags.to_string(),
-        ]);
+        table.add_row(columns.iter().map(|(_, show)| show(r)).collect::<Vec<_>>());
     }
     table
 }
 
 /// The summary's text.
 pub fn render(f: &RunFinished) -> String {
-    let mut text = format!(
-        "run {}: speedup = geometric mean over correct kernels of Rust reference median / \
-         kernel median; the torch columns use PyTorch eager on the same inputs, where it \
-         was timed. fast_1 counts every sample, failures included.\n{}\n",
-        f.run_id,
-        table(&f.summary)
-    );
+    let legend = if estimated(&f.summary) {
+        "kernel times are the emulated device's cost-model estimates, not measurements, so \
+         no speedup is computed; roofline fraction = the device's roofline time for the \
+         task over the estimate, median over correct, unflagged kernels."
+    } else {
+        "speedup = geometric mean over correct kernels of Rust reference median / kernel \
+         median; the torch columns use PyTorch eager on the same inputs, where it was timed. \
+         fast_1 counts every sample, failures included."
+    };
+    let mut text = format!("run {}: {legend}\n{}\n", f.run_id, table(&f.summary));
     for (turn, r) in &f.earlier_turns {
         text.push_str(&format!(
             "after turn {turn}: compiled {}, correct {}, fast_1 {}\n",

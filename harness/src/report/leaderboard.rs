@@ -248,6 +248,8 @@ mod tests {
             speedup,
             speedup_pytorch: None,
             faster_than_roofline: Some(false),
+            time_estimated: None,
+            roofline_fraction: None,
             input_tokens: None,
             output_tokens: None,
             reasoning_tokens: None,

@@ -57,7 +57,8 @@ impl Store {
         Ok(sqlx::query_as::<_, CurateSampleRow>(
             "SELECT s.id, s.run_id, s.task_id, s.sample_index, s.turn, s.outcome, s.compiled, \
                     s.correct, s.fault, s.detail, s.kernel_median_s, s.speedup, \
-                    s.speedup_pytorch, s.faster_than_roofline, s.network_isolated, \
+                    s.speedup_pytorch, s.faster_than_roofline, s.roofline_fraction, \
+                    s.network_isolated, \
                     s.filesystem_confined, s.reads_confined, s.signals_confined, \
                     s.syscalls_filtered, s.processes_hidden, s.unprivileged, \
                     EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \

@@ -294,9 +294,9 @@ impl Store {
                speedup_pytorch, faster_than_roofline, network_isolated, filesystem_confined, \
                reads_confined, signals_confined, syscalls_filtered, processes_hidden, \
                unprivileged, worker_seconds, timing_seconds, finish_reason, reasoning_chars, \
-               created_at) \
+               time_estimated, roofline_fraction, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                datetime('now'))",
         )
         .bind(s.run_id)
@@ -338,6 +338,8 @@ impl Store {
         .bind(s.timing_seconds)
         .bind(&s.finish_reason)
         .bind(s.reasoning_chars())
+        .bind(s.time_estimated)
+        .bind(s.roofline_fraction)
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
@@ -468,7 +470,7 @@ impl Store {
         Ok(sqlx::query_as::<_, SampleRow>(
             "SELECT task_id, sample_index, turn, outcome, compiled, correct, fault, detail, \
                     kernel_median_s, speedup, speedup_pytorch, faster_than_roofline, \
-                    network_isolated, filesystem_confined, reads_confined, signals_confined, \
+                    roofline_fraction, network_isolated, filesystem_confined, reads_confined, signals_confined, \
                     syscalls_filtered, processes_hidden, unprivileged, EXISTS (SELECT 1 FROM baselines b WHERE b.run_id = s.run_id \
                             AND b.task_id = s.task_id AND b.kind = 'pytorch-eager') \
                       AS has_pytorch_baseline \

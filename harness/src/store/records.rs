@@ -156,6 +156,11 @@ pub struct SampleRecord {
     pub speedup_pytorch: Option<f64>,
     /// Faster than the roofline allows: flagged, never celebrated.
     pub faster_than_roofline: Option<bool>,
+    /// The kernel's times are an emulator's cost-model estimates, not measurements
+    /// (then no speedup is computed).
+    pub time_estimated: Option<bool>,
+    /// For estimated times: the device's roofline time for the task over the estimate.
+    pub roofline_fraction: Option<f64>,
     /// The worker had no network.
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.
@@ -217,6 +222,9 @@ pub struct SampleRow {
     pub has_pytorch_baseline: bool,
     /// Roofline flag.
     pub faster_than_roofline: Option<bool>,
+    /// For an emulator's estimated times: the roofline time over the estimate (no
+    /// speedup is computed from estimates).
+    pub roofline_fraction: Option<f64>,
     /// The worker had no network.
     pub network_isolated: Option<bool>,
     /// The worker could write only to its job folder.

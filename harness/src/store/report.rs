@@ -86,6 +86,10 @@ pub struct ReportSampleRow {
     pub speedup_pytorch: Option<f64>,
     /// Faster than the roofline allows (never counted as fast).
     pub faster_than_roofline: Option<bool>,
+    /// The kernel times are an emulator's cost-model estimates (no speedups then).
+    pub time_estimated: Option<bool>,
+    /// For estimated times: the roofline time over the estimate.
+    pub roofline_fraction: Option<f64>,
     /// Prompt tokens.
     pub input_tokens: Option<i64>,
     /// Answer tokens.
@@ -194,7 +198,8 @@ impl Store {
                       AS trials_passed, \
                     s.kernel_calls, s.kernel_min_s, s.kernel_median_s, s.kernel_mean_s, \
                     s.kernel_stddev_s, s.timed_outputs_ok, s.speedup, s.speedup_pytorch, \
-                    s.faster_than_roofline, s.input_tokens, s.output_tokens, \
+                    s.faster_than_roofline, s.time_estimated, s.roofline_fraction, \
+                    s.input_tokens, s.output_tokens, \
                     s.reasoning_tokens, s.cost_usd, s.llm_seconds, s.from_cache, \
                     s.compile_seconds, s.worker_seconds, s.timing_seconds, s.created_at \
              FROM samples s WHERE s.run_id = ? ORDER BY s.task_id, s.sample_index, s.turn",

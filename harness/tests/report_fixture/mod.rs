@@ -114,6 +114,8 @@ pub fn sample(
         speedup: if correct { speedup } else { None },
         speedup_pytorch: None,
         faster_than_roofline: Some(false),
+        time_estimated: None,
+        roofline_fraction: None,
         network_isolated: Some(true),
         filesystem_confined: Some(true),
         reads_confined: Some(true),
