@@ -23,9 +23,25 @@ pub(crate) use backend::NpuEmuBackend;
 pub use backend::{FLAGS, ROOFLINE};
 pub use launch::{LaunchError, rewrite_launches};
 
-/// Exemplar solutions by exemplar id (those written so far; a category without one
-/// cannot be prompted category-shot yet).
-pub const EXEMPLARS: [(&str, &str); 1] = [exemplar!("npu-emu", "activation/relu6", "cpp")];
+/// Exemplar solutions by exemplar id.
+pub const EXEMPLARS: [(&str, &str); 16] = [
+    exemplar!("npu-emu", "activation/relu6", "cpp"),
+    exemplar!("npu-emu", "broadcast/scale_rows", "cpp"),
+    exemplar!("npu-emu", "convolution/conv1d_padded_bias", "cpp"),
+    exemplar!("npu-emu", "arch/residual_mlp_block", "cpp"),
+    exemplar!("npu-emu", "fuse/linear_tanh_scale", "cpp"),
+    exemplar!("npu-emu", "loss/l1_loss", "cpp"),
+    exemplar!("npu-emu", "math/cumulative_mean", "cpp"),
+    exemplar!("npu-emu", "matmul/outer_product", "cpp"),
+    exemplar!("npu-emu", "normalization/min_max_normalize", "cpp"),
+    exemplar!("npu-emu", "optimizer/lion", "cpp"),
+    exemplar!("npu-emu", "pooling/lp_pool2d", "cpp"),
+    exemplar!("npu-emu", "index/index_fill", "cpp"),
+    exemplar!("npu-emu", "resize/pixel_shuffle", "cpp"),
+    exemplar!("npu-emu", "reduce/logsumexp_reduction", "cpp"),
+    exemplar!("npu-emu", "broadcast/elementwise_add", "cpp"),
+    exemplar!("npu-emu", "attention/attention_weights", "cpp"),
+];
 
 /// The prompt template (`prompts/npu-emu/prompt.jinja`).
 pub const TEMPLATE: &str = include_str!(concat!(
