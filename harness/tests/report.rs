@@ -216,3 +216,49 @@ async fn a_report_of_an_unknown_run_or_an_empty_store_says_so() {
     let ids: Vec<i64> = picked.iter().map(|r| r.run.id).collect();
     assert_eq!(ids, [3, 1], "in the order asked");
 }
+
+#[tokio::test]
+async fn estimated_times_show_a_roofline_fraction_and_never_a_speedup() {
+    use kbench::outcome::Outcome::{Correct, Wrong};
+    use report_fixture::{FixtureRun, add_run, sample, tasks};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("kbench.sqlite"))
+        .await
+        .expect("store");
+    let run = add_run(
+        &store,
+        &FixtureRun {
+            backend: "an-emulator",
+            model: "model-e",
+            sizes: "paper",
+            samples: 1,
+            turns: 1,
+            tasks: tasks(&[("act/relu", "h1"), ("act/tanh", "h2"), ("act/gelu", "h3")]),
+        },
+    )
+    .await;
+    for (task, outcome, fraction) in [
+        ("act/relu", Correct, 0.5),
+        ("act/tanh", Correct, 0.9),
+        ("act/gelu", Wrong, 0.0),
+    ] {
+        let mut s = sample(run, task, 0, 1, outcome, Some(2.0));
+        s.speedup = None;
+        s.time_estimated = Some(true);
+        s.roofline_fraction = (outcome == Correct).then_some(fraction);
+        store.save_sample(&s).await.expect("sample");
+    }
+    let runs = report::load(&store, &Selection::All).await.expect("load");
+    let out = dir.path().join("report");
+    report::write(&store, &runs, &out).await.expect("write");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    // 2 of 3 correct; the median of the correct ones' fractions, (0.5 + 0.9) / 2.
+    assert!(
+        md.contains(
+            "| 66.7% | n/a (estimated) | n/a (estimated) | n/a (estimated) | n/a (estimated) | \
+             roofline 70.0% (est.) |"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("2.00x"), "no speedup from an estimate: {md}");
+}

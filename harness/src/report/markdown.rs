@@ -107,9 +107,21 @@ pub fn leaderboard_cells(r: &RunRow) -> Vec<Cell> {
         rate(m.pass_at_1),
         Cell::number(m.pass_at_k.map(|(_, v)| v), |_| pass_at_k(m)),
     ];
-    cells.extend(m.fast.iter().map(|&f| rate(f)));
-    cells.push(Cell::number(m.geomean_speedup, speedup));
-    cells.push(Cell::number(m.median_speedup, speedup));
+    match r.estimated_roofline {
+        Some(roofline) => {
+            // Estimated times: correctness (fast_0) only, then the roofline fraction.
+            cells.extend(m.fast.iter().take(1).map(|&f| rate(f)));
+            cells.extend((1..m.fast.len() + 1).map(|_| estimated()));
+            cells.push(Cell::number(roofline, |x| {
+                x.map_or("-".into(), |x| format!("roofline {} (est.)", percent(x)))
+            }));
+        }
+        None => {
+            cells.extend(m.fast.iter().map(|&f| rate(f)));
+            cells.push(Cell::number(m.geomean_speedup, speedup));
+            cells.push(Cell::number(m.median_speedup, speedup));
+        }
+    }
     cells.push(Cell {
         text: format!(
             "{} in / {} out, {}",
@@ -143,10 +155,30 @@ pub fn category_cells(r: &RunRow, m: &Metrics) -> Vec<Cell> {
         Cell::number(Some(m.tasks as f64), |_| m.tasks.to_string()),
         rate(m.compile_at_1),
         rate(m.pass_at_1),
-        rate(m.fast[1]),
-        Cell::number(m.geomean_speedup, speedup),
-        Cell::number(m.median_speedup, speedup),
+        if r.estimated_roofline.is_some() {
+            estimated()
+        } else {
+            rate(m.fast[1])
+        },
+        if r.estimated_roofline.is_some() {
+            estimated()
+        } else {
+            Cell::number(m.geomean_speedup, speedup)
+        },
+        if r.estimated_roofline.is_some() {
+            estimated()
+        } else {
+            Cell::number(m.median_speedup, speedup)
+        },
     ]
+}
+
+/// The cell of a speedup-based figure for a run whose times are estimates.
+fn estimated() -> Cell {
+    Cell {
+        text: "n/a (estimated)".into(),
+        sort: "-1".into(),
+    }
 }
 
 /// One Markdown table.

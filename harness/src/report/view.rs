@@ -65,6 +65,10 @@ pub struct RunRow {
     pub pass_at_1_by_turn: Vec<f64>,
     /// Speedups of the correct, unflagged final samples.
     pub speedups: Vec<f64>,
+    /// For a run whose kernel times are an emulator's estimates: the median fraction of
+    /// the device's roofline over its correct, unflagged final samples (its tables show
+    /// no speedup-based figure). `Some(None)` when estimated but nothing was correct.
+    pub estimated_roofline: Option<Option<f64>>,
 }
 
 /// One category's rows.
@@ -202,6 +206,17 @@ fn run_row(
         .collect();
     let m = metrics(tasks, by_task, asked);
     let speedups = counted_speedups(by_task.values().flatten());
+    let estimated = run.samples.iter().any(|s| s.time_estimated == Some(true));
+    let estimated_roofline = estimated.then(|| {
+        let mut fractions: Vec<f64> = by_task
+            .values()
+            .flatten()
+            .filter(|s| s.correct && s.faster_than_roofline != Some(true))
+            .filter_map(|s| s.roofline_fraction)
+            .collect();
+        fractions.sort_by(f64::total_cmp);
+        super::leaderboard::median(&fractions)
+    });
     RunRow {
         run_id: run.run.id,
         model: run.run.model.clone(),
@@ -219,6 +234,7 @@ fn run_row(
         fast_p_curve: fast_p_curve(tasks, by_task, asked, axis),
         pass_at_1_by_turn,
         speedups,
+        estimated_roofline,
     }
 }
 
