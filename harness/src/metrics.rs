@@ -51,8 +51,8 @@ fn correct_speedups(samples: &[&SampleRow], pick: impl Fn(&SampleRow) -> Option<
         .collect()
 }
 
-/// The median of values, if any.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// The median of values, if any (the mean of the middle two for an even count).
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     crate::report::leaderboard::median(&values)
 }

@@ -47,20 +47,17 @@ impl CpuKernel {
     /// Loads an emulator's library (npu-emu): its calls report the cost model's estimate
     /// (`kb_emu_take_estimate`) instead of the host clock.
     pub fn load_estimating(artifact: &Path) -> Result<Self, BackendError> {
-        let (library, entry) = load_guarded_entry(artifact)?;
+        let mut kernel = Self::load(artifact)?;
         // SAFETY: the symbol's type is the emulation header's; a library declaring it
         // otherwise breaks only its own worker.
         let take: TakeEstimate = unsafe {
-            *library
+            *kernel
+                ._library
                 .get::<TakeEstimate>(b"kb_emu_take_estimate\0")
                 .map_err(|e| BackendError::Load(format!("no cost model entry point: {e}")))?
         };
-        Ok(CpuKernel {
-            entry,
-            estimate: Some(take),
-            sets: Vec::new(),
-            _library: library,
-        })
+        kernel.estimate = Some(take);
+        Ok(kernel)
     }
 
     fn set(&self, set: SetId) -> Result<&StagedSet, BackendError> {

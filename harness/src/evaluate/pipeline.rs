@@ -593,16 +593,6 @@ fn free_bytes(dir: &Path) -> Option<u64> {
     })
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(values[n / 2]),
-        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
-    }
-}
-
 /// Runs (or resumes) run `ex.run_id` to the end, emitting events; the run is marked
 /// finished only when every sample is final.
 pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
@@ -737,7 +727,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
             })
             .collect();
         Phases {
-            median_sample_s: median(per_sample),
+            median_sample_s: crate::metrics::median(per_sample),
             ..costs.phases
         }
     };

@@ -147,7 +147,16 @@ pub const CATEGORY_COLUMNS: [&str; 7] = [
 
 /// A run's cells in a category table.
 pub fn category_cells(r: &RunRow, m: &Metrics) -> Vec<Cell> {
-    vec![
+    let speedup_based = if r.estimated_roofline.is_some() {
+        [estimated(), estimated(), estimated()]
+    } else {
+        [
+            rate(m.fast[1]),
+            Cell::number(m.geomean_speedup, speedup),
+            Cell::number(m.median_speedup, speedup),
+        ]
+    };
+    let mut cells = vec![
         Cell {
             text: run_label(r),
             sort: r.run_id.to_string(),
@@ -155,22 +164,9 @@ pub fn category_cells(r: &RunRow, m: &Metrics) -> Vec<Cell> {
         Cell::number(Some(m.tasks as f64), |_| m.tasks.to_string()),
         rate(m.compile_at_1),
         rate(m.pass_at_1),
-        if r.estimated_roofline.is_some() {
-            estimated()
-        } else {
-            rate(m.fast[1])
-        },
-        if r.estimated_roofline.is_some() {
-            estimated()
-        } else {
-            Cell::number(m.geomean_speedup, speedup)
-        },
-        if r.estimated_roofline.is_some() {
-            estimated()
-        } else {
-            Cell::number(m.median_speedup, speedup)
-        },
-    ]
+    ];
+    cells.extend(speedup_based);
+    cells
 }
 
 /// The cell of a speedup-based figure for a run whose times are estimates.
