@@ -8,8 +8,10 @@
 # PyTorch parity check on every task and 3 seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase prints the seconds spent so far, so that CI's time stays visible.
+phase() { echo "(${SECONDS} s so far)"; echo "== $1 =="; }
 
-echo "== PyTorch for the parity check =="
+phase "PyTorch for the parity check"
 if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
   echo "installing torch and numpy into .venv (about 90 s, 5 GB)"
   python3 -m venv .venv
@@ -17,17 +19,17 @@ if ! .venv/bin/python -c "import torch, numpy" >/dev/null 2>&1; then
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, '-', torch.get_num_threads(), 'threads')"
 
-echo "== Hugging Face datasets for the curated set's loading test =="
+phase "Hugging Face datasets for the curated set's loading test"
 if ! .venv/bin/python -c "import datasets" >/dev/null 2>&1; then
   echo "installing datasets into .venv"
   .venv/bin/pip install --quiet --disable-pip-version-check datasets
 fi
 .venv/bin/python -c "import datasets; print('datasets', datasets.__version__)"
 
-echo "== nvcc for the cuda backend's compile tests (no GPU needed) =="
+phase "nvcc for the cuda backend's compile tests (no GPU needed)"
 bash scripts/install-cuda-toolchain.sh
 
-echo "== Chromium for the report's browser test =="
+phase "Chromium for the report's browser test"
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium from the system packages"
   (apt-get install -y -q chromium >/dev/null 2>&1) ||
@@ -35,9 +37,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version
 
-echo "== cargo test (release) =="
+phase "cargo test (release)"
 KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 KBENCH_REQUIRE_DATASETS=1 cargo test --release --workspace --locked
 
-echo "== PyTorch parity (every task and exemplar, seeds 1 2 3) =="
+phase "PyTorch parity (every task and exemplar, seeds 1 2 3)"
 cargo build --release --locked --workspace
 .venv/bin/python scripts/parity.py --kbench target/release/kbench --seeds 1 2 3 --time-runs 0 --exemplars
+echo "(${SECONDS} s in all)"

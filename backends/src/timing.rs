@@ -40,6 +40,24 @@ impl TimingPlan {
         budget_seconds: 1.0,
     };
 
+    /// Timed calls of a kernel whose time is a cost model's estimate.
+    pub const ESTIMATE_CALLS: usize = 3;
+
+    /// The plan for a kernel whose time is a cost model's estimate: no warm-up (nothing
+    /// to warm) and [`Self::ESTIMATE_CALLS`] timed calls, however the run was configured.
+    /// An estimate does not vary from call to call the way a clock does; the calls still
+    /// run on the unseen timed inputs, whose outputs are checked, and a cost that depends
+    /// on the data still shows in the spread.
+    pub fn for_estimates() -> TimingPlan {
+        TimingPlan {
+            warmup: 0,
+            warmup_seconds: Some(0.0),
+            min_calls: Self::ESTIMATE_CALLS,
+            max_calls: Self::ESTIMATE_CALLS,
+            budget_seconds: 0.0,
+        }
+    }
+
     /// The number of timed calls when each costs `per_call` seconds of the timed phase
     /// (the call and all that goes with it): as many as fit the budget, between
     /// `min_calls` and `max_calls`.

@@ -46,18 +46,17 @@ enum Ran {
     DidNotCompile(String),
 }
 
-/// Compiles `kernel` (launches rewritten) with the guard and the driver for `n`
-/// elements, and runs it.
-fn run(dir: &Path, kernel: &str, n: usize) -> Ran {
+/// Compiles `kernel` (launches rewritten) with the guard and `driver`, runs it, and
+/// returns what it printed, or the compiler's complaint.
+fn build_and_run(dir: &Path, kernel: &str, driver: &str) -> Result<String, String> {
     let rewritten = rewrite_launches(kernel).expect("launches read");
-    let driver = DRIVER.replace("const int64_t n = N;", &format!("const int64_t n = {n};"));
     for (name, text) in [
         ("kernel_operator.h", EMULATION_HEADER),
         ("npu_shim.cpp", SHIM),
         ("kbench_shim.cpp", kbench_backends::compile_cache::SHIM),
         ("kbench.h", kbench_backends::ABI_HEADER),
         ("kernel.cpp", rewritten.as_str()),
-        ("driver.cpp", driver.as_str()),
+        ("driver.cpp", driver),
     ] {
         std::fs::write(dir.join(name), text).expect("write");
     }
@@ -68,12 +67,21 @@ fn run(dir: &Path, kernel: &str, n: usize) -> Ran {
         .output()
         .expect("g++ runs");
     if !built.status.success() {
-        return Ran::DidNotCompile(String::from_utf8_lossy(&built.stderr).into_owned());
+        return Err(String::from_utf8_lossy(&built.stderr).into_owned());
     }
     let ran = Command::new(dir.join("driver"))
         .output()
         .expect("driver runs");
-    let text = String::from_utf8_lossy(&ran.stdout).into_owned();
+    Ok(String::from_utf8_lossy(&ran.stdout).into_owned())
+}
+
+/// Compiles `kernel` with the add driver for `n` elements, and runs it.
+fn run(dir: &Path, kernel: &str, n: usize) -> Ran {
+    let driver = DRIVER.replace("const int64_t n = N;", &format!("const int64_t n = {n};"));
+    let text = match build_and_run(dir, kernel, &driver) {
+        Ok(text) => text,
+        Err(log) => return Ran::DidNotCompile(log),
+    };
     let mut words = text.split_whitespace();
     let mut next = || {
         words
@@ -278,6 +286,27 @@ fn each_broken_rule_stops_the_call_with_its_fault() {
             "npu_queue_depth",
         ),
         (add(0, 2048, 2, ADD_BODY), n, "npu_block_dim"),
+        // An out-of-bounds add whose exception the kernel swallows: the block remembers.
+        (
+            add(
+                4,
+                2048,
+                2,
+                "try { Add(z, xl, yl, TILE + 8); } catch (...) {} Add(z, xl, yl, TILE);",
+            ),
+            n,
+            "npu_local_out_of_bounds",
+        ),
+        // A vector instruction on a tensor of the cube's L1.
+        (
+            add(4, 2048, 2, ADD_BODY)
+                .replace(
+                    "TQue<QuePosition::VECIN, BUFFER_NUM> inX, inY;",
+                    "TQue<QuePosition::VECIN, BUFFER_NUM> inY; TQue<TPosition::A1, BUFFER_NUM> inX;",
+                ),
+            n,
+            "npu_wrong_position",
+        ),
     ];
     for (kernel, n, fault) in cases {
         let (status, _, _) = printed(dir.path(), &kernel, n);
@@ -360,6 +389,175 @@ fn the_backend_compiles_loads_and_reports_the_estimate_as_the_call_time() {
         "{}",
         launch.log
     );
+    let tampering = backend
+        .compile(
+            &add(
+                48,
+                2048,
+                2,
+                "Add(z, xl, yl, TILE); kb_emu::core().copy_cycles = 0;",
+            ),
+            &dir.path().join("cache"),
+        )
+        .expect("policy ran");
+    assert!(
+        !tampering.ok && tampering.log.contains("npu-emu policy: `kb_emu`"),
+        "{}",
+        tampering.log
+    );
     assert_eq!(backend.status_fault(-1101), Some("npu_ub_capacity"));
     assert_eq!(backend.status_fault(-1000), Some("exception"));
+}
+
+/// A one-block matrix multiply through the cube: A (M x K) and B (K x N) from GM to L1,
+/// LoadData to L0A/L0B, `REPS` Mmads accumulating into L0C, Fixpipe to GM; every queue
+/// of depth `DEPTH`.
+const MATMUL: &str = r#"
+#include "kbench.h"
+#include "kernel_operator.h"
+using namespace AscendC;
+constexpr int32_t D = DEPTH;
+
+extern "C" __global__ __aicore__ void mm(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t M, uint32_t N, uint32_t K) {
+    TPipe pipe;
+    TQue<TPosition::A1, D> qa1;
+    TQue<TPosition::B1, D> qb1;
+    TQue<TPosition::A2, D> qa2;
+    TQue<TPosition::B2, D> qb2;
+    TQue<TPosition::CO1, D> qc;
+    GlobalTensor<float> ag, bg, cg;
+    ag.SetGlobalBuffer((__gm__ float *)a, M * K);
+    bg.SetGlobalBuffer((__gm__ float *)b, K * N);
+    cg.SetGlobalBuffer((__gm__ float *)c, M * N);
+    pipe.InitBuffer(qa1, D, M * K * sizeof(float));
+    pipe.InitBuffer(qb1, D, K * N * sizeof(float));
+    pipe.InitBuffer(qa2, D, M * K * sizeof(float));
+    pipe.InitBuffer(qb2, D, K * N * sizeof(float));
+    pipe.InitBuffer(qc, D, M * N * sizeof(float));
+    LocalTensor<float> a1 = qa1.AllocTensor<float>();
+    LocalTensor<float> b1 = qb1.AllocTensor<float>();
+    DataCopy(a1, ag, M * K);
+    DataCopy(b1, bg, K * N);
+    qa1.EnQue(a1);
+    qb1.EnQue(b1);
+    a1 = qa1.DeQue<float>();
+    b1 = qb1.DeQue<float>();
+    LocalTensor<float> a2 = qa2.AllocTensor<float>();
+    LocalTensor<float> b2 = qb2.AllocTensor<float>();
+    LoadData(a2, a1, LoadData2DParams{uint16_t(M), uint16_t(K), K, false});
+    LoadData(b2, b1, LoadData2DParams{uint16_t(K), uint16_t(N), N, false});
+    qa2.EnQue(a2);
+    qb2.EnQue(b2);
+    qa1.FreeTensor(a1);
+    qb1.FreeTensor(b1);
+    a2 = qa2.DeQue<float>();
+    b2 = qb2.DeQue<float>();
+    LocalTensor<float> acc = qc.AllocTensor<float>();
+    MmadParams p;
+    p.m = M;
+    p.n = N;
+    p.k = K;
+    for (int r = 0; r < REPS; ++r) {
+        p.cmatrixInitVal = r == 0;
+        Mmad(acc, a2, b2, p);
+    }
+    qc.EnQue(acc);
+    qa2.FreeTensor(a2);
+    qb2.FreeTensor(b2);
+    acc = qc.DeQue<float>();
+    FixpipeParamsV220 f;
+    f.mSize = M;
+    f.nSize = N;
+    Fixpipe(cg, acc, f);
+    qc.FreeTensor(acc);
+}
+
+extern "C" int kb_forward(const kb_tensor *in, int n_in, kb_tensor *out, int n_out) {
+    mm<<<1, nullptr, nullptr>>>((GM_ADDR)in[0].data, (GM_ADDR)in[1].data, (GM_ADDR)out[0].data,
+                                uint32_t(in[0].shape[0]), uint32_t(in[1].shape[1]), uint32_t(in[0].shape[1]));
+    return 0;
+}
+"#;
+
+/// A driver for `MATMUL`: A and B of small integers (exact in float), one call, then
+/// `status estimate-seconds max-abs-error` against REPS x A.B.
+const MATMUL_DRIVER: &str = r#"
+#include "kbench.h"
+#include <cmath>
+#include <cstdio>
+#include <vector>
+extern "C" int kbench_guarded_forward(const kb_tensor *, int, kb_tensor *, int);
+extern "C" double kb_emu_take_estimate();
+int main() {
+    const int64_t m = DIM, n = DIM, k = DIM;
+    std::vector<float> a(m * k), b(k * n), c(m * n, -1.0f);
+    for (int64_t i = 0; i < m * k; ++i) a[i] = float(i % 7) - 3.0f;
+    for (int64_t i = 0; i < k * n; ++i) b[i] = float(i % 5) - 2.0f;
+    kb_tensor in[2] = {{a.data(), KB_F32, 2, {m, k}}, {b.data(), KB_F32, 2, {k, n}}};
+    kb_tensor out[1] = {{c.data(), KB_F32, 2, {m, n}}};
+    int status = kbench_guarded_forward(in, 2, out, 1);
+    double estimate = kb_emu_take_estimate();
+    double worst = 0;
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+            double want = 0;
+            for (int64_t q = 0; q < k; ++q) want += double(a[i * k + q]) * b[q * n + j];
+            worst = std::fmax(worst, std::fabs(REPS * want - c[i * n + j]));
+        }
+    std::printf("%d %.12e %.6e\n", status, estimate, worst);
+}
+"#;
+
+/// Runs the cube matrix multiply of `dim` x `dim` matrices: (status, estimate, error).
+fn matmul(dim: usize, reps: usize, depth: usize) -> (i32, f64, f64) {
+    let dir = tempdir();
+    let kernel = MATMUL
+        .replace("DEPTH", &depth.to_string())
+        .replace("REPS", &reps.to_string());
+    let driver = MATMUL_DRIVER
+        .replace("DIM", &dim.to_string())
+        .replace("REPS", &reps.to_string());
+    let text = build_and_run(dir.path(), &kernel, &driver).unwrap_or_else(|log| panic!("{log}"));
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(words.len(), 3, "driver said `{text}`");
+    (
+        words[0].parse().expect("status"),
+        words[1].parse().expect("estimate"),
+        words[2].parse().expect("error"),
+    )
+}
+
+#[test]
+fn the_cube_multiplies_and_costs_its_fractals() {
+    // 64 x 64 x 64 in float: (64/16) x (64/16) x (64/8) = 128 fractal steps per Mmad,
+    // doubled (two blocks share a cube): 256 cycles; LoadData moves 2 x 16 KiB at 256
+    // bytes per cycle: 128 cycles. 100 Mmads dominate the 48 KiB of copies (about 2,400
+    // cycles) when every queue is double-buffered.
+    let (status, estimate, error) = matmul(64, 100, 2);
+    assert_eq!((status, error), (0, 0.0));
+    let cube = (100.0 * 256.0 + 128.0) / CLOCK_HZ;
+    assert!(
+        (estimate - cube).abs() <= 0.1 * cube,
+        "{estimate} vs {cube}"
+    );
+    // Single-buffered, nothing overlaps: copies + cube.
+    let (status, serial, error) = matmul(64, 1, 1);
+    assert_eq!((status, error), (0, 0.0));
+    let copies = (3.0 * 64.0 * 64.0 * 4.0) / (HBM_BYTES_PER_S / 48.0);
+    let by_hand = copies + (256.0 + 128.0) / CLOCK_HZ;
+    assert!(
+        (serial - by_hand).abs() <= 1e-3 * by_hand,
+        "{serial} vs {by_hand}"
+    );
+}
+
+#[test]
+fn the_cube_buffers_have_the_chip_capacities() {
+    // 160 x 160 floats = 100 KiB: fits L1 (512 KiB) and L0C (128 KiB), not L0A (64 KiB).
+    let (status, _, _) = matmul(160, 1, 1);
+    assert_eq!(
+        rule_fault(status),
+        Some("npu_ub_capacity"),
+        "status {status}"
+    );
 }

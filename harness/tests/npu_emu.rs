@@ -116,3 +116,26 @@ fn each_broken_variant_ends_with_its_fault() {
     }
     assert!(checked >= 10, "only {checked} broken variants");
 }
+
+#[test]
+fn estimates_get_a_short_plan_and_measured_times_the_configured_one() {
+    use kbench_backends::timing::TimingPlan;
+    let configured = TimingPlan::STANDARD;
+    let npu = kbench_backends::backend_by_name("npu-emu").expect("npu-emu");
+    let plan = kbench::evaluate::kernel_plan(configured, npu.as_ref());
+    assert_eq!(plan.warmup, 0);
+    assert_eq!(
+        (plan.min_calls, plan.max_calls),
+        (TimingPlan::ESTIMATE_CALLS, TimingPlan::ESTIMATE_CALLS)
+    );
+    let cpu = kbench_backends::backend_by_name("cpu").expect("cpu");
+    let plan = kbench::evaluate::kernel_plan(configured, cpu.as_ref());
+    assert_eq!(
+        (plan.warmup, plan.min_calls, plan.max_calls),
+        (
+            configured.warmup,
+            configured.min_calls,
+            configured.max_calls
+        )
+    );
+}

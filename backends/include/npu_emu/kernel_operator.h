@@ -20,13 +20,31 @@
 //   streams at 1/48 of it.
 // - DataCopy moves whole 32-byte blocks: its length must be a multiple of 32 bytes
 //   (AscendC API reference, "DataCopy": "32-byte aligned"); DataCopyPad takes any length.
+// - The cube side's buffers per AI core: L1 512 KiB, L0A 64 KiB, L0B 64 KiB, L0C 128 KiB
+//   (CANN platform information for Ascend910B, GetCoreMemSize of L1 / L0_A / L0_B /
+//   L0_C: 524,288 / 65,536 / 65,536 / 131,072 bytes).
+// - The cube unit takes one fractal triple per cycle: a 16 x k0 block of A times a k0 x 16
+//   block of B, k0 = 32 bytes / sizeof(operand) (Mmad's fractal shapes, AscendC API
+//   reference "Mmad": 16 for half, 8 for float), i.e. 16x16x16 FP16 MACs per cycle.
 //
-// The cost model, per block: copy cycles (every byte moved between GM and UB, both
-// directions, over the core's bandwidth share: reads and writes share HBM), vector cycles
-// (one per 256 bytes of each instruction's operand range, rounded up per instruction),
-// scalar cycles (one per GetValue / SetValue). When every queue the block used is
-// double-buffered (depth >= 2 with >= 2 buffers), copies and compute overlap: the block
-// takes max(copy, vector) + scalar; otherwise copy + vector + scalar. Blocks beyond 48 run
+// What the emulator simplifies, on purpose:
+// - Each block has a UB and its own cube buffers, as if it were a whole AI core. On the
+//   910B the cube (AIC) and the two vector cores (AIV) of an AI core are separate cores
+//   that share one cube unit: the cost model charges each block half a cube (Mmad's
+//   cycles doubled), so 48 blocks get the 24 cubes of the chip.
+// - A2, B2 and CO1 hold plain row-major matrices (ND), not the chip's fractal formats
+//   (ZZ, ZN, NZ); LoadData copies a row-major tile (optionally transposed) and Fixpipe
+//   writes row-major rows. A real kernel's format conversions are not modelled.
+// - LoadData (L1 to L0A/L0B) moves 256 bytes per cycle and Gather reads 32 bytes per
+//   cycle: assumptions, not published figures.
+//
+// The cost model, per block: copy cycles (every byte moved between GM and UB or L1, and
+// from L0C to GM, both directions, over the core's bandwidth share: reads and writes
+// share HBM), vector cycles (one per 256 bytes of each instruction's operand range,
+// rounded up per instruction), cube cycles (2 x ceil(m/16) x ceil(n/16) x ceil(k/k0) per
+// Mmad, plus LoadData's), scalar cycles (one per GetValue / SetValue). When every queue
+// the block used is double-buffered (depth >= 2 with >= 2 buffers), copies and compute
+// overlap: the block takes max(copy, vector, cube) + scalar; otherwise their sum. Blocks beyond 48 run
 // in waves on the same cores; the launch takes as long as its busiest core.
 // Instruction issue, latency and bank conflicts are not modelled.
 
@@ -38,6 +56,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -61,6 +80,15 @@ namespace kb_emu {
 /// The emulated chip.
 struct Chip {
     static constexpr uint64_t ub_bytes = 196608;
+    static constexpr uint64_t l1_bytes = 524288;
+    static constexpr uint64_t l0a_bytes = 65536;
+    static constexpr uint64_t l0b_bytes = 65536;
+    static constexpr uint64_t l0c_bytes = 131072;
+    /// Blocks sharing one cube unit (two vector cores per AI core).
+    static constexpr double blocks_per_cube = 2.0;
+    static constexpr double load_bytes_per_cycle = 256.0;
+    static constexpr double gather_bytes_per_cycle = 32.0;
+    static constexpr int max_mmad_dim = 4095;
     static constexpr int vector_cores = 48;
     static constexpr double clock_hz = 1.65e9;
     static constexpr double hbm_bytes_per_s = 1.6e12;
@@ -78,6 +106,7 @@ enum class Rule : int {
     QueueOrder = 5,
     QueueDepth = 6,
     BlockDim = 7,
+    Position = 8,
 };
 
 inline const char *rule_name(Rule r) {
@@ -89,6 +118,7 @@ inline const char *rule_name(Rule r) {
     case Rule::QueueOrder: return "queue_order";
     case Rule::QueueDepth: return "queue_depth";
     case Rule::BlockDim: return "block_dim";
+    case Rule::Position: return "wrong_position";
     }
     return "unknown";
 }
@@ -100,7 +130,16 @@ struct RuleViolation : std::runtime_error {
         : std::runtime_error(std::string("npu-emu rule ") + rule_name(r) + ": " + message), rule(r) {}
 };
 
-[[noreturn]] inline void violate(Rule r, const std::string &message) { throw RuleViolation(r, message); }
+struct Core;
+inline Core *&current();
+inline void remember(Rule r, const std::string &message);
+
+/// Stops the kernel on a broken rule. The block remembers the first one, so a kernel that
+/// swallowed the exception still fails when it ends.
+[[noreturn]] inline void violate(Rule r, const std::string &message) {
+    remember(r, message);
+    throw RuleViolation(r, message);
+}
 
 /// Global memory the kernel may touch: the task's tensors, registered before each call.
 struct GmRange {
@@ -122,43 +161,75 @@ inline bool gm_contains(const void *p, uint64_t bytes) {
     return false;
 }
 
-/// One block's state: its Unified Buffer, what it allocated, and its cycle counts.
+/// One on-chip memory of a block: allocated front to back, never returned.
+struct Memory {
+    const char *name;
+    uint64_t capacity;
+    std::unique_ptr<uint8_t[]> bytes;
+    uint64_t used = 0;
+    Memory(const char *n, uint64_t cap) : name(n), capacity(cap), bytes(new uint8_t[cap]) {}
+
+    /// Carves `want` bytes (rounded up to 32) out of the memory.
+    uint8_t *carve(uint64_t want, const char *what) {
+        uint64_t rounded = (want + 31) / 32 * 32;
+        if (used + rounded > capacity) {
+            violate(Rule::UbCapacity, std::string(what) + " asks " + std::to_string(rounded) + " bytes of " +
+                                          name + " with " + std::to_string(used) + " of " +
+                                          std::to_string(capacity) + " in use");
+        }
+        uint8_t *p = bytes.get() + used;
+        used += rounded;
+        return p;
+    }
+};
+
+/// One block's state: its Unified Buffer and cube buffers, and its cycle counts.
 struct Core {
     int64_t block_idx = 0;
     int64_t block_num = 1;
-    std::unique_ptr<uint8_t[]> ub{new uint8_t[Chip::ub_bytes]};
-    uint64_t ub_used = 0;
+    Memory ub{"the Unified Buffer", Chip::ub_bytes};
+    /// Allocated on first use: most kernels never touch the cube.
+    std::unique_ptr<Memory> l1, l0a, l0b, l0c;
     double copy_cycles = 0;
     double vector_cycles = 0;
+    double cube_cycles = 0;
     double scalar_cycles = 0;
     bool all_double_buffered = true;
     /// A rule found broken where throwing is not allowed (a queue's destructor).
     std::string deferred;
+    /// The first rule the block broke, kept past any handler.
+    bool broke = false;
+    Rule broken_rule = Rule::QueueOrder;
+    std::string broken_message;
 
-    /// Carves `bytes` (rounded up to 32) out of the Unified Buffer.
-    uint8_t *carve(uint64_t bytes, const char *what) {
-        uint64_t rounded = (bytes + 31) / 32 * 32;
-        if (ub_used + rounded > Chip::ub_bytes) {
-            violate(Rule::UbCapacity, std::string(what) + " asks " + std::to_string(rounded) +
-                                          " bytes with " + std::to_string(ub_used) + " of " +
-                                          std::to_string(Chip::ub_bytes) + " in use");
-        }
-        uint8_t *p = ub.get() + ub_used;
-        ub_used += rounded;
-        return p;
-    }
+    /// The memory that holds tensors of position `pos` (an AscendC::TPosition value).
+    Memory &memory(int pos);
 
     /// Cycles of the block by the cost model.
     double cycles() const {
-        double copy_compute = all_double_buffered ? std::max(copy_cycles, vector_cycles)
-                                                  : copy_cycles + vector_cycles;
+        double copy_compute = all_double_buffered ? std::max({copy_cycles, vector_cycles, cube_cycles})
+                                                  : copy_cycles + vector_cycles + cube_cycles;
         return copy_compute + scalar_cycles;
     }
 };
 
+inline Memory &on_demand(std::unique_ptr<Memory> &m, const char *name, uint64_t capacity) {
+    if (!m) m.reset(new Memory(name, capacity));
+    return *m;
+}
+
 inline Core *&current() {
     thread_local Core *core = nullptr;
     return core;
+}
+
+inline void remember(Rule r, const std::string &message) {
+    Core *c = current();
+    if (c != nullptr && !c->broke) {
+        c->broke = true;
+        c->broken_rule = r;
+        c->broken_message = message;
+    }
 }
 
 inline Core &core() {
@@ -206,6 +277,7 @@ inline void launch(int64_t blocks, const std::function<void()> &kernel) {
             current() = &c;
             try {
                 kernel();
+                if (c.broke) throw RuleViolation(c.broken_rule, c.broken_message);
                 if (!c.deferred.empty()) violate(Rule::QueueOrder, c.deferred);
                 block_cycles[static_cast<size_t>(b)] = c.cycles();
             } catch (...) {
@@ -243,6 +315,42 @@ enum class RoundMode { CAST_NONE, CAST_RINT, CAST_FLOOR, CAST_CEIL, CAST_ROUND, 
 enum class CMPMODE { LT, GT, EQ, LE, GE, NE };
 enum class SELMODE { VSEL_CMPMASK_SPR, VSEL_TENSOR_SCALAR_MODE, VSEL_TENSOR_TENSOR_MODE };
 
+} // namespace AscendC
+
+/// Where tensors of each position live: the vector side's UB, the cube side's L1 (A1,
+/// B1), L0A (A2), L0B (B2) and L0C (CO1).
+inline kb_emu::Memory &kb_emu::Core::memory(int pos) {
+    using AscendC::TPosition;
+    switch (static_cast<TPosition>(pos)) {
+    case TPosition::A1: case TPosition::B1: return on_demand(l1, "L1", Chip::l1_bytes);
+    case TPosition::A2: return on_demand(l0a, "L0A", Chip::l0a_bytes);
+    case TPosition::B2: return on_demand(l0b, "L0B", Chip::l0b_bytes);
+    case TPosition::CO1: return on_demand(l0c, "L0C", Chip::l0c_bytes);
+    case TPosition::VECIN: case TPosition::VECOUT: case TPosition::VECCALC: return ub;
+    default: violate(Rule::Position, "no buffer of this position exists in the emulated core (use VECIN, VECOUT, VECCALC, A1, B1, A2, B2 or CO1)");
+    }
+}
+
+namespace AscendC {
+
+inline const char *position_name(TPosition p) {
+    switch (p) {
+    case TPosition::GM: return "GM";
+    case TPosition::VECIN: return "VECIN";
+    case TPosition::VECOUT: return "VECOUT";
+    case TPosition::VECCALC: return "VECCALC";
+    case TPosition::A1: return "A1";
+    case TPosition::A2: return "A2";
+    case TPosition::B1: return "B1";
+    case TPosition::B2: return "B2";
+    case TPosition::CO1: return "CO1";
+    case TPosition::CO2: return "CO2";
+    }
+    return "?";
+}
+
+inline bool in_ub(TPosition p) { return p == TPosition::VECIN || p == TPosition::VECOUT || p == TPosition::VECCALC; }
+
 inline int64_t GetBlockIdx() { return kb_emu::core().block_idx; }
 inline int64_t GetBlockNum() { return kb_emu::core().block_num; }
 inline constexpr uint32_t GetUBSizeInBytes() { return kb_emu::Chip::ub_bytes; }
@@ -253,10 +361,30 @@ template <pipe_t pipe> inline void PipeBarrier() {}
 template <typename T> class LocalTensor {
   public:
     LocalTensor() = default;
-    LocalTensor(T *data, uint32_t size, int buffer = -1) : data_(data), size_(size), buffer_(buffer) {}
+    LocalTensor(T *data, uint32_t size, TPosition pos, int buffer = -1)
+        : data_(data), size_(size), pos_(pos), buffer_(buffer) {}
     LocalTensor operator[](uint32_t offset) const {
         check(offset, 0, "operator[]");
-        return LocalTensor(data_ + offset, size_ - offset, buffer_);
+        return LocalTensor(data_ + offset, size_ - offset, pos_, buffer_);
+    }
+    /// Where the tensor lives.
+    TPosition position() const { return pos_; }
+    /// Checks that the tensor lives in one of `allowed` (the unit `op` runs on reads and
+    /// writes only those).
+    void at(std::initializer_list<TPosition> allowed, const char *op) const {
+        for (TPosition p : allowed)
+            if (p == pos_) return;
+        std::string names;
+        for (TPosition p : allowed) names += std::string(names.empty() ? "" : "/") + position_name(p);
+        kb_emu::violate(kb_emu::Rule::Position, std::string(op) + " on a tensor in " + position_name(pos_) +
+                                                    " (it takes " + names + ")");
+    }
+    /// Checks that the tensor lives in the Unified Buffer (vector instructions).
+    void on_ub(const char *op) const {
+        if (!in_ub(pos_)) {
+            kb_emu::violate(kb_emu::Rule::Position, std::string(op) + " is a vector instruction: its tensors live in the "
+                                                        "Unified Buffer, not in " + position_name(pos_));
+        }
     }
     T GetValue(uint32_t i) const {
         check(i, 1, "GetValue");
@@ -284,6 +412,7 @@ template <typename T> class LocalTensor {
   private:
     T *data_ = nullptr;
     uint32_t size_ = 0;
+    TPosition pos_ = TPosition::VECCALC;
     int buffer_ = -1;
 };
 
@@ -341,7 +470,8 @@ template <TPosition pos, int32_t depth> class TQue {
         if (!buffers_.empty()) kb_emu::violate(kb_emu::Rule::QueueOrder, "InitBuffer called twice on one queue");
         kb_emu::Core &c = kb_emu::core();
         if (depth < 2 || num < 2) c.all_double_buffered = false;
-        for (int32_t i = 0; i < num; ++i) buffers_.push_back({c.carve(len, "InitBuffer"), len, State::Free});
+        kb_emu::Memory &m = c.memory(static_cast<int>(pos));
+        for (int32_t i = 0; i < num; ++i) buffers_.push_back({m.carve(len, "InitBuffer"), len, State::Free});
     }
     /// A buffer still allocated or queued when the queue goes out of scope (the end of
     /// the kernel) is a broken discipline, reported when the block ends.
@@ -361,7 +491,7 @@ template <TPosition pos, int32_t depth> class TQue {
             if (buffers_[i].state == State::Free) {
                 buffers_[i].state = State::Allocated;
                 return LocalTensor<T>(reinterpret_cast<T *>(buffers_[i].data),
-                                      buffers_[i].len / sizeof(T), static_cast<int>(i));
+                                      buffers_[i].len / sizeof(T), pos, static_cast<int>(i));
             }
         }
         kb_emu::violate(kb_emu::Rule::QueueOrder, buffers_.empty()
@@ -382,7 +512,7 @@ template <TPosition pos, int32_t depth> class TQue {
         int i = queued_.front();
         queued_.erase(queued_.begin());
         buffers_[i].state = State::Dequeued;
-        return LocalTensor<T>(reinterpret_cast<T *>(buffers_[i].data), buffers_[i].len / sizeof(T), i);
+        return LocalTensor<T>(reinterpret_cast<T *>(buffers_[i].data), buffers_[i].len / sizeof(T), pos, i);
     }
     template <typename T> void FreeTensor(const LocalTensor<T> &t) {
         Buffer &b = own(t.buffer(), "FreeTensor");
@@ -411,14 +541,14 @@ template <TPosition pos = TPosition::VECCALC> class TBuf {
   public:
     void init(uint32_t len) {
         if (data_ != nullptr) kb_emu::violate(kb_emu::Rule::QueueOrder, "InitBuffer called twice on one TBuf");
-        data_ = kb_emu::core().carve(len, "InitBuffer");
+        data_ = kb_emu::core().memory(static_cast<int>(pos)).carve(len, "InitBuffer");
         len_ = len;
     }
     template <typename T> LocalTensor<T> Get() const { return Get<T>(len_ / sizeof(T)); }
     template <typename T> LocalTensor<T> Get(uint32_t count) const {
         if (data_ == nullptr) kb_emu::violate(kb_emu::Rule::LocalBounds, "Get on a TBuf without InitBuffer");
         if (count * sizeof(T) > len_) kb_emu::violate(kb_emu::Rule::LocalBounds, "Get of more than the TBuf holds");
-        return LocalTensor<T>(reinterpret_cast<T *>(data_), count);
+        return LocalTensor<T>(reinterpret_cast<T *>(data_), count, pos);
     }
 
   private:
@@ -444,6 +574,7 @@ template <typename T> inline void check_copy_length(uint32_t count) {
 }
 
 template <typename T> inline void DataCopy(const LocalTensor<T> &dst, const GlobalTensor<T> &src, uint32_t count) {
+    dst.at({TPosition::VECIN, TPosition::VECOUT, TPosition::VECCALC, TPosition::A1, TPosition::B1}, "DataCopy from GM");
     check_copy_length<T>(count);
     dst.check(0, count, "DataCopy");
     src.check(0, count, "DataCopy");
@@ -452,6 +583,7 @@ template <typename T> inline void DataCopy(const LocalTensor<T> &dst, const Glob
 }
 
 template <typename T> inline void DataCopy(const GlobalTensor<T> &dst, const LocalTensor<T> &src, uint32_t count) {
+    src.on_ub("DataCopy to GM (L0C leaves through Fixpipe)");
     check_copy_length<T>(count);
     dst.check(0, count, "DataCopy");
     src.check(0, count, "DataCopy");
@@ -460,6 +592,8 @@ template <typename T> inline void DataCopy(const GlobalTensor<T> &dst, const Loc
 }
 
 template <typename T> inline void DataCopy(const LocalTensor<T> &dst, const LocalTensor<T> &src, uint32_t count) {
+    dst.on_ub("DataCopy within the UB (L1 to L0A/L0B is LoadData)");
+    src.on_ub("DataCopy within the UB (L1 to L0A/L0B is LoadData)");
     check_copy_length<T>(count);
     dst.check(0, count, "DataCopy");
     src.check(0, count, "DataCopy");
@@ -488,6 +622,7 @@ template <typename T> struct DataCopyPadExtParams {
 template <typename T>
 inline void DataCopyPad(const LocalTensor<T> &dst, const GlobalTensor<T> &src, const DataCopyExtParams &p,
                         const DataCopyPadExtParams<T> &pad) {
+    dst.at({TPosition::VECIN, TPosition::VECOUT, TPosition::VECCALC, TPosition::A1, TPosition::B1}, "DataCopyPad from GM");
     uint64_t ub_block = (p.blockLen + 31) / 32 * 32;
     uint64_t gm_off = 0, ub_off = 0;
     for (uint16_t b = 0; b < p.blockCount; ++b) {
@@ -509,6 +644,7 @@ inline void DataCopyPad(const LocalTensor<T> &dst, const GlobalTensor<T> &src, c
 /// UB -> GM, any length.
 template <typename T>
 inline void DataCopyPad(const GlobalTensor<T> &dst, const LocalTensor<T> &src, const DataCopyExtParams &p) {
+    src.on_ub("DataCopyPad to GM (L0C leaves through Fixpipe)");
     uint64_t ub_block = (p.blockLen + 31) / 32 * 32;
     uint64_t gm_off = 0, ub_off = 0;
     for (uint16_t b = 0; b < p.blockCount; ++b) {
@@ -526,6 +662,8 @@ inline void DataCopyPad(const GlobalTensor<T> &dst, const LocalTensor<T> &src, c
 /// Elementwise kernels over `count` elements, counted as one vector instruction per
 /// operand range.
 template <typename T, typename F> inline void unary(const LocalTensor<T> &dst, const LocalTensor<T> &src, int32_t count, F f, const char *op) {
+    dst.on_ub(op);
+    src.on_ub(op);
     dst.check(0, count, op);
     src.check(0, count, op);
     for (int32_t i = 0; i < count; ++i) dst.raw()[i] = f(src.raw()[i]);
@@ -534,6 +672,9 @@ template <typename T, typename F> inline void unary(const LocalTensor<T> &dst, c
 
 template <typename T, typename F>
 inline void binary(const LocalTensor<T> &dst, const LocalTensor<T> &a, const LocalTensor<T> &b, int32_t count, F f, const char *op) {
+    dst.on_ub(op);
+    a.on_ub(op);
+    b.on_ub(op);
     dst.check(0, count, op);
     a.check(0, count, op);
     b.check(0, count, op);
@@ -559,12 +700,15 @@ template <typename T> inline void Reciprocal(const LocalTensor<T> &d, const Loca
 template <typename T> inline void Relu(const LocalTensor<T> &d, const LocalTensor<T> &a, int32_t n) { unary(d, a, n, [](T x) { return x > T(0) ? x : T(0); }, "Relu"); }
 
 template <typename T> inline void Duplicate(const LocalTensor<T> &d, T value, int32_t n) {
+    d.on_ub("Duplicate");
     d.check(0, n, "Duplicate");
     std::fill(d.raw(), d.raw() + n, value);
     kb_emu::vector_op(static_cast<uint64_t>(n) * sizeof(T));
 }
 
 template <typename D, typename S> inline void Cast(const LocalTensor<D> &d, const LocalTensor<S> &s, RoundMode mode, int32_t n) {
+    d.on_ub("Cast");
+    s.on_ub("Cast");
     d.check(0, n, "Cast");
     s.check(0, n, "Cast");
     for (int32_t i = 0; i < n; ++i) {
@@ -584,6 +728,8 @@ template <typename D, typename S> inline void Cast(const LocalTensor<D> &d, cons
 
 /// dst[0] = the sum of src[0..n); `work` is scratch the real instruction needs.
 template <typename T> inline void ReduceSum(const LocalTensor<T> &d, const LocalTensor<T> &s, const LocalTensor<T> &work, int32_t n) {
+    d.on_ub("ReduceSum");
+    s.on_ub("ReduceSum");
     d.check(0, 1, "ReduceSum");
     s.check(0, n, "ReduceSum");
     work.check(0, 1, "ReduceSum");
@@ -596,6 +742,8 @@ template <typename T> inline void ReduceSum(const LocalTensor<T> &d, const Local
 /// dst[0] = the maximum of src[0..n) (with calIndex, dst[1] holds its index's bits).
 template <typename T>
 inline void ReduceMax(const LocalTensor<T> &d, const LocalTensor<T> &s, const LocalTensor<T> &work, int32_t n, bool calIndex = false) {
+    d.on_ub("ReduceMax");
+    s.on_ub("ReduceMax");
     d.check(0, calIndex ? 2 : 1, "ReduceMax");
     s.check(0, n, "ReduceMax");
     work.check(0, 1, "ReduceMax");
@@ -613,6 +761,9 @@ inline void ReduceMax(const LocalTensor<T> &d, const LocalTensor<T> &s, const Lo
 /// One bit per element: set where `a <mode> b`.
 template <typename T>
 inline void Compare(const LocalTensor<uint8_t> &mask, const LocalTensor<T> &a, const LocalTensor<T> &b, CMPMODE mode, int32_t n) {
+    mask.on_ub("Compare");
+    a.on_ub("Compare");
+    b.on_ub("Compare");
     mask.check(0, (n + 7) / 8, "Compare");
     a.check(0, n, "Compare");
     b.check(0, n, "Compare");
@@ -629,6 +780,9 @@ inline void Compare(const LocalTensor<uint8_t> &mask, const LocalTensor<T> &a, c
 /// dst[i] = mask bit i ? a[i] : b[i].
 template <typename T>
 inline void Select(const LocalTensor<T> &d, const LocalTensor<uint8_t> &mask, const LocalTensor<T> &a, const LocalTensor<T> &b, SELMODE, int32_t n) {
+    d.on_ub("Select");
+    a.on_ub("Select");
+    b.on_ub("Select");
     d.check(0, n, "Select");
     mask.check(0, (n + 7) / 8, "Select");
     a.check(0, n, "Select");
@@ -640,11 +794,153 @@ inline void Select(const LocalTensor<T> &d, const LocalTensor<uint8_t> &mask, co
 /// dst[i] = mask bit i ? a[i] : scalar.
 template <typename T>
 inline void Select(const LocalTensor<T> &d, const LocalTensor<uint8_t> &mask, const LocalTensor<T> &a, T scalar, SELMODE, int32_t n) {
+    d.on_ub("Select");
+    a.on_ub("Select");
     d.check(0, n, "Select");
     mask.check(0, (n + 7) / 8, "Select");
     a.check(0, n, "Select");
     for (int32_t i = 0; i < n; ++i) d.raw()[i] = (mask.raw()[i / 8] >> (i % 8)) & 1 ? a.raw()[i] : scalar;
     kb_emu::vector_op(static_cast<uint64_t>(n) * sizeof(T));
+}
+
+/// dst[i] = first + i (an index vector for Gather offsets and masks).
+template <typename T> inline void CreateVecIndex(const LocalTensor<T> &d, T first, int32_t n) {
+    d.on_ub("CreateVecIndex");
+    d.check(0, n, "CreateVecIndex");
+    for (int32_t i = 0; i < n; ++i) d.raw()[i] = T(first + T(i));
+    kb_emu::vector_op(static_cast<uint64_t>(n) * sizeof(T));
+}
+
+/// dst[i] = the element of `src` at byte offset `base + offsets[i]` (offsets in bytes,
+/// as the instruction takes them); every offset must land on an element of `src`.
+template <typename T>
+inline void Gather(const LocalTensor<T> &d, const LocalTensor<T> &src, const LocalTensor<uint32_t> &offsets,
+                   uint32_t base, uint32_t n) {
+    d.on_ub("Gather");
+    src.on_ub("Gather");
+    offsets.on_ub("Gather");
+    d.check(0, n, "Gather");
+    offsets.check(0, n, "Gather");
+    for (uint32_t i = 0; i < n; ++i) {
+        uint64_t bytes = static_cast<uint64_t>(base) + offsets.raw()[i];
+        if (bytes % sizeof(T) != 0) {
+            kb_emu::violate(kb_emu::Rule::LocalBounds, "Gather offset " + std::to_string(bytes) +
+                                                           " is not a whole number of elements");
+        }
+        src.check(bytes / sizeof(T), 1, "Gather");
+        d.raw()[i] = src.raw()[bytes / sizeof(T)];
+    }
+    kb_emu::core().vector_cycles +=
+        std::ceil(static_cast<double>(n) * sizeof(T) / kb_emu::Chip::gather_bytes_per_cycle);
+}
+
+/// Parameters of Mmad: C (m x n) = A (m x k) . B (k x n); C += A . B when
+/// cmatrixInitVal is false.
+struct MmadParams {
+    uint16_t m = 0;
+    uint16_t n = 0;
+    uint16_t k = 0;
+    bool isBias = false;
+    int32_t fmOffset = 0;
+    bool enSsparse = false;
+    bool enWinogradA = false;
+    bool enWinogradB = false;
+    uint8_t unitFlag = 0;
+    bool cmatrixInitVal = true;
+    bool cmatrixSource = false;
+};
+
+/// The cube's matrix multiply: A in A2 (m x k, row-major), B in B2 (k x n, row-major),
+/// C in CO1 (m x n, row-major, float accumulators).
+template <typename C, typename A, typename B>
+inline void Mmad(const LocalTensor<C> &c, const LocalTensor<A> &a, const LocalTensor<B> &b, const MmadParams &p) {
+    static_assert(std::is_same<C, float>::value, "Mmad accumulates in float (CO1)");
+    static_assert(std::is_same<A, B>::value, "Mmad's A and B have one type");
+    c.at({TPosition::CO1}, "Mmad's C");
+    a.at({TPosition::A2}, "Mmad's A");
+    b.at({TPosition::B2}, "Mmad's B");
+    const int m = p.m, n = p.n, k = p.k;
+    if (m > kb_emu::Chip::max_mmad_dim || n > kb_emu::Chip::max_mmad_dim || k > kb_emu::Chip::max_mmad_dim) {
+        kb_emu::violate(kb_emu::Rule::LocalBounds, "Mmad's m, n and k are at most 4095");
+    }
+    c.check(0, static_cast<uint64_t>(m) * n, "Mmad");
+    a.check(0, static_cast<uint64_t>(m) * k, "Mmad");
+    b.check(0, static_cast<uint64_t>(k) * n, "Mmad");
+    const bool accumulate = p.isBias || !p.cmatrixInitVal;
+    for (int i = 0; i < m; ++i) {
+        float *row = c.raw() + static_cast<size_t>(i) * n;
+        if (!accumulate) std::fill(row, row + n, 0.0f);
+        const A *arow = a.raw() + static_cast<size_t>(i) * k;
+        for (int q = 0; q < k; ++q) {
+            const float x = static_cast<float>(arow[q]);
+            const B *brow = b.raw() + static_cast<size_t>(q) * n;
+            for (int j = 0; j < n; ++j) row[j] += x * static_cast<float>(brow[j]);
+        }
+    }
+    const double k0 = 32.0 / sizeof(A);
+    double fractals = std::ceil(m / 16.0) * std::ceil(n / 16.0) * std::ceil(k / k0);
+    kb_emu::core().cube_cycles += fractals * kb_emu::Chip::blocks_per_cube;
+}
+
+/// Parameters of LoadData in the emulator: a `rows` x `cols` tile whose rows start
+/// `srcStride` elements apart in L1 (0: `cols`), written densely (cols x rows when
+/// ifTranspose).
+struct LoadData2DParams {
+    uint16_t rows = 0;
+    uint16_t cols = 0;
+    uint32_t srcStride = 0;
+    bool ifTranspose = false;
+};
+
+/// L1 (A1/B1) to L0A/L0B (A2/B2).
+template <typename T> inline void LoadData(const LocalTensor<T> &dst, const LocalTensor<T> &src, const LoadData2DParams &p) {
+    dst.at({TPosition::A2, TPosition::B2}, "LoadData's destination");
+    src.at({TPosition::A1, TPosition::B1}, "LoadData's source");
+    const uint64_t rows = p.rows, cols = p.cols, stride = p.srcStride == 0 ? p.cols : p.srcStride;
+    if (rows == 0 || cols == 0) return;
+    if (cols > stride) kb_emu::violate(kb_emu::Rule::LocalBounds, "LoadData's srcStride is shorter than a row");
+    src.check(0, (rows - 1) * stride + cols, "LoadData");
+    dst.check(0, rows * cols, "LoadData");
+    for (uint64_t r = 0; r < rows; ++r) {
+        const T *from = src.raw() + r * stride;
+        if (p.ifTranspose) {
+            for (uint64_t q = 0; q < cols; ++q) dst.raw()[q * rows + r] = from[q];
+        } else {
+            std::memcpy(dst.raw() + r * cols, from, cols * sizeof(T));
+        }
+    }
+    kb_emu::core().cube_cycles +=
+        std::ceil(static_cast<double>(rows * cols * sizeof(T)) / kb_emu::Chip::load_bytes_per_cycle);
+}
+
+/// Parameters of Fixpipe (L0C to GM): mSize rows of nSize elements, rows srcStride
+/// elements apart in CO1 and dstStride apart in GM (0: nSize); reluEn applies ReLU on
+/// the way out.
+struct FixpipeParamsV220 {
+    uint16_t nSize = 0;
+    uint16_t mSize = 0;
+    uint32_t srcStride = 0;
+    uint32_t dstStride = 0;
+    bool reluEn = false;
+};
+
+/// CO1 to GM.
+template <typename T> inline void Fixpipe(const GlobalTensor<T> &dst, const LocalTensor<float> &src, const FixpipeParamsV220 &p) {
+    src.at({TPosition::CO1}, "Fixpipe's source");
+    const uint64_t rows = p.mSize, cols = p.nSize;
+    const uint64_t s = p.srcStride == 0 ? cols : p.srcStride, d = p.dstStride == 0 ? cols : p.dstStride;
+    if (rows == 0 || cols == 0) return;
+    if (cols > s || cols > d) kb_emu::violate(kb_emu::Rule::LocalBounds, "Fixpipe's strides are shorter than a row");
+    src.check(0, (rows - 1) * s + cols, "Fixpipe");
+    dst.check(0, (rows - 1) * d + cols, "Fixpipe");
+    for (uint64_t r = 0; r < rows; ++r) {
+        for (uint64_t q = 0; q < cols; ++q) {
+            float v = src.raw()[r * s + q];
+            if (p.reluEn && v < 0.0f) v = 0.0f;
+            dst.raw()[r * d + q] = static_cast<T>(v);
+        }
+    }
+    kb_emu::core().copy_cycles += kb_emu::cycles_to_copy(rows * cols * sizeof(T));
 }
 
 } // namespace AscendC

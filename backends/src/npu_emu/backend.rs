@@ -2,7 +2,7 @@
 //! system C++ compiler against the emulation header and its guard, and loads it like a
 //! cpu kernel whose calls report the cost model's estimate.
 
-use super::{EMULATION_HEADER, SHIM, rewrite_launches, rule_fault};
+use super::{EMULATION_HEADER, SHIM, policy_violation, rewrite_launches, rule_fault};
 use crate::backend::{
     Backend, BackendError, Clock, Compiled, DeviceInfo, LoadedKernel, PromptAssets,
 };
@@ -36,10 +36,11 @@ const SOURCE_FILE: &str = "kernel.cpp";
 const GUARD_FILE: &str = "npu_shim.cpp";
 
 /// The emulated chip's peaks (as `kernel_operator.h` states them): HBM 1.6 TB/s; FP32
-/// vector rate 48 cores x 64 lanes x 1.65 GHz (one operation per lane per cycle).
+/// on the cube, 24 cubes x 16x16x8 multiply-adds (2 FLOPs) per cycle x 1.65 GHz (162
+/// TFLOP/s; the vector unit's 5 TFLOP/s is not the chip's peak).
 pub const ROOFLINE: Roofline = Roofline {
     bytes_per_second: 1.6e12,
-    flops_per_second: 48.0 * 64.0 * 1.65e9,
+    flops_per_second: 24.0 * (16.0 * 16.0 * 8.0) * 2.0 * 1.65e9,
 };
 
 /// The `npu-emu` backend.
@@ -80,7 +81,9 @@ impl Backend for NpuEmuBackend {
             backend: "npu-emu".into(),
             name: "Ascend 910B (emulated by kbench npu-emu; times are cost-model estimates)".into(),
             cores: 48,
-            simd: "vector unit 256 bytes per cycle at 1.65 GHz, 1.6 TB/s HBM".into(),
+            simd: "vector unit 256 bytes per cycle, cube 16x16x8 FP32 multiply-adds per cycle \
+                   (shared by 2 blocks), 1.65 GHz, 1.6 TB/s HBM"
+                .into(),
             caches: vec![(0, 196_608)],
             compiler: compiler_version(&self.compiler, None),
         }
@@ -112,18 +115,20 @@ impl Backend for NpuEmuBackend {
     }
 
     fn compile(&self, source: &str, cache_dir: &Path) -> Result<Compiled, BackendError> {
+        let refused = |log: String| Compiled {
+            ok: false,
+            artifact: None,
+            log,
+            key: String::new(),
+            cached: false,
+            seconds: 0.0,
+        };
+        if let Some(log) = policy_violation(source) {
+            return Ok(refused(log));
+        }
         let rewritten = match rewrite_launches(source) {
             Ok(r) => r,
-            Err(e) => {
-                return Ok(Compiled {
-                    ok: false,
-                    artifact: None,
-                    log: format!("{SOURCE_FILE}: kernel launch: {e}"),
-                    key: String::new(),
-                    cached: false,
-                    seconds: 0.0,
-                });
-            }
+            Err(e) => return Ok(refused(format!("{SOURCE_FILE}: kernel launch: {e}"))),
         };
         build(
             &BuildRequest {

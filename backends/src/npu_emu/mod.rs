@@ -1,27 +1,28 @@
-//! npu-emu, the emulated Ascend NPU (work in progress, not yet a registered backend).
+//! npu-emu, the emulated Ascend NPU.
 //!
 //! Kernels written in Ascend C's "direct launch" style compile with the system C++
 //! compiler against kbench's own emulation of the programming model
-//! (`include/npu_emu/kernel_operator.h`: queues, buffers, copies, vector operations,
-//! the chip's rules checked at run time, a cost model per AI core) and a guard
-//! (`include/npu_emu/npu_shim.cpp`: registers the call's tensors as the only global
-//! memory, names a broken rule in the status). The one rewrite of the source:
-//! [`rewrite_launches`] turns `name<<<blockDim, l2ctrl, stream>>>(args)` into the
+//! (`include/npu_emu/kernel_operator.h`: queues, buffers, copies, vector operations, a
+//! documented cube subset, the chip's rules checked at run time, a cost model per AI
+//! core) and a guard (`include/npu_emu/npu_shim.cpp`: registers the call's tensors as the
+//! only global memory, names a broken rule in the status). Before compiling, [`policy`]
+//! rejects sources that reach for the emulator's internals; the one rewrite of the
+//! source: [`rewrite_launches`] turns `name<<<blockDim, l2ctrl, stream>>>(args)` into the
 //! emulator's launch.
 //!
 //! [`NpuEmuBackend`] compiles through `compile_cache` with these files and loads the
 //! library like a cpu kernel whose calls report `kb_emu_take_estimate`
-//! ([`crate::Clock::CostModel`]). Still to build before `backend_by_name("npu-emu")`
-//! hands it out: the harness keeping estimates apart from measured times (the fraction of
-//! the chip's roofline as the figure of merit), the cube subset for matmul and
-//! convolution, the exemplars of the prompt, and the 46 bundled solutions.
+//! ([`crate::Clock::CostModel`]): the harness keeps these estimates apart from measured
+//! times and reports the fraction of the chip's roofline instead of a speedup.
 
 mod backend;
 mod launch;
+mod policy;
 
 pub(crate) use backend::NpuEmuBackend;
 pub use backend::{FLAGS, ROOFLINE};
 pub use launch::{LaunchError, rewrite_launches};
+pub use policy::policy_violation;
 
 /// Exemplar solutions by exemplar id.
 pub const EXEMPLARS: [(&str, &str); 16] = [
@@ -69,6 +70,7 @@ pub fn rule_fault(status: i32) -> Option<&'static str> {
         5 => Some("npu_queue_order"),
         6 => Some("npu_queue_depth"),
         7 => Some("npu_block_dim"),
+        8 => Some("npu_wrong_position"),
         _ => None,
     }
 }

@@ -29,7 +29,7 @@ use crate::store::{NewRun, Store, TurnRow};
 use anyhow::Context;
 use kbench_backends::timing::TimingPlan;
 use kbench_backends::worker::Limits;
-use kbench_backends::{Backend, Roofline};
+use kbench_backends::{Backend, Clock, Roofline};
 use kbench_tasks::{SizeProfile, Task, registry};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -201,6 +201,15 @@ pub async fn create_run(
     Ok(id)
 }
 
+/// The timing plan of a run's kernels on `backend`: the configured one, or
+/// [`TimingPlan::for_estimates`] where the backend's times are its cost model's.
+pub fn kernel_plan(configured: TimingPlan, backend: &dyn Backend) -> TimingPlan {
+    match backend.clock() {
+        Clock::CostModel => TimingPlan::for_estimates(),
+        _ => configured,
+    }
+}
+
 /// Default worker limits: 180 s, 16 GiB of address space, no network.
 /// Without an address-space limit when `backend` cannot live with one (CUDA).
 pub fn default_limits(backend: &dyn Backend, timeout_s: u64, memory_mb: u64) -> Limits {
@@ -242,7 +251,7 @@ pub fn bench_samples(
             cache_dir: cache.path().to_path_buf(),
             worker_exe: worker_exe.to_path_buf(),
             limits: config.limits,
-            plan: config.timing,
+            plan: kernel_plan(config.timing, backend.as_ref()),
             roofline,
         };
         let start = std::time::Instant::now();

@@ -30,7 +30,7 @@ use crate::models::{Answer, AnswerRequest, Model, ModelError};
 use crate::outcome::Outcome;
 use crate::progress::{Event, EventSender, Phases, RunFinished, SampleFinished, SandboxTally};
 use crate::store::{BaselineRow, SampleRecord, Store, TurnRow};
-use kbench_backends::{Backend, Roofline};
+use kbench_backends::{Backend, Clock, Roofline};
 use kbench_tasks::Task;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -194,8 +194,12 @@ impl Engine {
             .await?;
         let (prepared, sets) = built?;
         let mut baseline_s = 0.0;
+        // A cost model's estimates get no speedup: its runs time no baseline, and the
+        // references come from plain calls below.
+        let estimated = self.ex.backend.clock() == Clock::CostModel;
         let (sets, baseline_median) = match store.baseline(run_id, &id, RUST_REFERENCE).await? {
-            Some(b) => (sets, b.median_s),
+            Some(b) => (sets, Some(b.median_s)),
+            None if estimated => (sets, None),
             None => {
                 let plan = self.config.timing;
                 let (sets, stats, secs) = self
@@ -211,12 +215,12 @@ impl Engine {
                 store
                     .save_baseline(run_id, &id, RUST_REFERENCE, &BaselineRow::from(stats))
                     .await?;
-                (sets, stats.median)
+                (sets, Some(stats.median))
             }
         };
         // The baseline's calls gave every set its reference, unless the baseline was
-        // stored already (a resumed run) or its plan made fewer calls than there are
-        // sets: the rest are computed here.
+        // stored already (a resumed run), not timed (estimates) or its plan made fewer
+        // calls than there are sets: the rest are computed here.
         let (prepared, secs) = self
             .on_a_core(move || {
                 let start = Instant::now();
@@ -225,7 +229,7 @@ impl Engine {
             .await?;
         baseline_s += secs;
         let mut prepared = prepared?;
-        prepared.baseline_median = Some(baseline_median);
+        prepared.baseline_median = baseline_median;
         if let (Some(python), Some(device)) =
             (&self.config.pytorch, self.ex.backend.pytorch_device())
             && store.baseline(run_id, &id, PYTORCH_EAGER).await?.is_none()
@@ -656,7 +660,7 @@ pub async fn execute(ex: Execution) -> Result<RunFinished, ExecuteError> {
             cache_dir: ex.cache_dir.clone(),
             worker_exe: ex.worker_exe.clone(),
             limits: config.limits,
-            plan: config.timing,
+            plan: super::kernel_plan(config.timing, ex.backend.as_ref()),
             roofline,
         }),
         salt: run.salt.clone(),

@@ -9,15 +9,13 @@ using namespace AscendC;
 // split evenly over all 48 vector cores. Per tile of output rows:
 // - two strided DataCopyPads load the even and the odd input rows (each skips the other);
 // - vertical pairs: e*e + o*o, plain vector math;
-// - horizontal pairs need the even and the odd columns apart, and the vector unit has no
-//   deinterleave: on a 64-bit view of the row buffer each lane holds an (even, odd)
-//   column pair; Div by 2^32 gives the odd column's bits, v - hi * 2^32 the even
-//   column's, and Cast narrows each to 32 bits. Then Add and Sqrt as floats.
+// - horizontal pairs: two Gathers split the even and the odd columns apart, with one
+//   table of byte offsets 0, 8, 16, ... (built once with CreateVecIndex and Muls) and
+//   base offsets 0 and 4; then Add and Sqrt.
 
 constexpr int32_t BUFFER_NUM = 2;
 constexpr int64_t BLOCKS = 48;
-constexpr int64_t TILE = 4096;                // input elements per row set (even or odd rows)
-constexpr uint64_t HIGH = uint64_t(1) << 32;
+constexpr int64_t TILE = 4096;  // input elements per row set (even or odd rows)
 
 class KernelLpPool2d {
   public:
@@ -37,12 +35,13 @@ class KernelLpPool2d {
         pipe.InitBuffer(oddQueue, BUFFER_NUM, n * sizeof(float));
         pipe.InitBuffer(outQueue, BUFFER_NUM, n / 2 * sizeof(float));
         pipe.InitBuffer(sumBuf, n * sizeof(float));
-        pipe.InitBuffer(hiBuf, n / 2 * sizeof(uint64_t));
-        pipe.InitBuffer(loBuf, n / 2 * sizeof(uint64_t));
-        pipe.InitBuffer(divBuf, n / 2 * sizeof(uint64_t));
-        pipe.InitBuffer(evenColBuf, n / 2 * sizeof(uint32_t));
-        pipe.InitBuffer(oddColBuf, n / 2 * sizeof(uint32_t));
-        Duplicate(divBuf.Get<uint64_t>(), HIGH, int32_t(n / 2));  // the divisor 2^32, once
+        pipe.InitBuffer(oddColBuf, n / 2 * sizeof(float));
+        pipe.InitBuffer(offBuf, n / 2 * sizeof(uint32_t));
+        // Byte offsets of the even columns of the tile's rows, which lie back to back:
+        // 2k floats, i.e. 8k bytes. The odd columns are the same table 4 bytes on.
+        LocalTensor<uint32_t> off = offBuf.Get<uint32_t>();
+        CreateVecIndex(off, uint32_t(0), int32_t(n / 2));
+        Muls(off, off, uint32_t(2 * sizeof(float)), int32_t(n / 2));
     }
 
     __aicore__ inline void Process() {
@@ -76,17 +75,13 @@ class KernelLpPool2d {
         Add(s, e, o, n);
         evenQueue.FreeTensor(e);
         oddQueue.FreeTensor(o);
-        // Split the columns: the same buffer as 64-bit lanes (even column low, odd high).
-        LocalTensor<uint64_t> v = sumBuf.Get<uint64_t>();
-        LocalTensor<uint64_t> hi = hiBuf.Get<uint64_t>(), lo = loBuf.Get<uint64_t>();
-        Div(hi, v, divBuf.Get<uint64_t>(), half);  // odd column bits
-        Muls(lo, hi, HIGH, half);
-        Sub(lo, v, lo, half);                      // even column bits
-        Cast(evenColBuf.Get<uint32_t>(), lo, RoundMode::CAST_NONE, half);
-        Cast(oddColBuf.Get<uint32_t>(), hi, RoundMode::CAST_NONE, half);
-        // Horizontal pairs, then the square root, on float views of those bits.
+        // Horizontal pairs: the even and the odd columns, gathered apart, then added.
+        LocalTensor<uint32_t> off = offBuf.Get<uint32_t>();
         LocalTensor<float> y = outQueue.AllocTensor<float>();
-        Add(y, evenColBuf.Get<float>(), oddColBuf.Get<float>(), half);
+        LocalTensor<float> oddCols = oddColBuf.Get<float>();
+        Gather(y, s, off, 0, uint32_t(half));
+        Gather(oddCols, s, off, uint32_t(sizeof(float)), uint32_t(half));
+        Add(y, y, oddCols, half);
         Sqrt(y, y, half);
         outQueue.EnQue(y);
     }
@@ -101,7 +96,7 @@ class KernelLpPool2d {
     TPipe pipe;
     TQue<QuePosition::VECIN, BUFFER_NUM> evenQueue, oddQueue;
     TQue<QuePosition::VECOUT, BUFFER_NUM> outQueue;
-    TBuf<TPosition::VECCALC> sumBuf, hiBuf, loBuf, divBuf, evenColBuf, oddColBuf;
+    TBuf<TPosition::VECCALC> sumBuf, oddColBuf, offBuf;
     GlobalTensor<float> xGm, yGm;
     int64_t W = 0, OW = 0, tileRows = 1, rowStart = 0, rowCount = 0;
 };
