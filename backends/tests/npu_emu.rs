@@ -561,3 +561,35 @@ fn the_cube_buffers_have_the_chip_capacities() {
         "status {status}"
     );
 }
+
+/// The add kernel writing z under SetAtomicAdd (`copies` times per tile), after an
+/// earlier launch zeroed z with InitGlobalMemory.
+fn atomic_add(copies: usize) -> String {
+    let write = "DataCopy(zGm[i * TILE], zl, TILE); ".repeat(copies);
+    add(4, 2048, 2, ADD_BODY)
+        .replace(
+            "DataCopy(zGm[i * TILE], zl, TILE);",
+            &format!("SetAtomicAdd<float>(); {write}SetAtomicNone();"),
+        )
+        .replace(
+            "add_custom<<<4,",
+            "zero<<<1, nullptr, nullptr>>>((GM_ADDR)out[0].data, total);\n    add_custom<<<4,",
+        )
+        .replace(
+            "extern \"C\" int kb_forward(",
+            "extern \"C\" __global__ __aicore__ void zero(GM_ADDR z, uint32_t total) {\n    \
+             GlobalTensor<float> g;\n    g.SetGlobalBuffer((__gm__ float *)z, total);\n    \
+             InitGlobalMemory(g, total, 0.0f);\n}\n\nextern \"C\" int kb_forward(",
+        )
+}
+
+#[test]
+fn atomic_copies_add_into_gm() {
+    let dir = tempdir();
+    // One atomic copy into the zeroed z (the driver filled it with -1): z = x + y.
+    let (status, _, wrong) = printed(dir.path(), &atomic_add(1), 4 * 2048);
+    assert_eq!((status, wrong), (0, -1));
+    // Two: z = 2 (x + y), wrong from the first element (x + y = 0.5 there).
+    let (status, _, wrong) = printed(dir.path(), &atomic_add(2), 4 * 2048);
+    assert_eq!((status, wrong), (0, 0));
+}

@@ -261,4 +261,10 @@ async fn estimated_times_show_a_roofline_fraction_and_never_a_speedup() {
         "{md}"
     );
     assert!(!md.contains("2.00x"), "no speedup from an estimate: {md}");
+    let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
+    for chart in ["fast_r against r", "roofline fraction distribution"] {
+        assert!(html.contains(chart), "{chart}");
+    }
+    assert!(!html.contains("fast_p against p"), "no speedup chart");
+    assert!(!html.contains("Speedup distribution"), "no speedup chart");
 }

@@ -195,6 +195,8 @@ struct Core {
     double cube_cycles = 0;
     double scalar_cycles = 0;
     bool all_double_buffered = true;
+    /// Whether copies to GM add into it (SetAtomicAdd) rather than overwrite it.
+    bool atomic_add = false;
     /// A rule found broken where throwing is not allowed (a queue's destructor).
     std::string deferred;
     /// The first rule the block broke, kept past any handler.
@@ -247,6 +249,23 @@ inline double cycles_to_copy(uint64_t bytes) {
 /// Counts one vector instruction over `bytes` of operand.
 inline void vector_op(uint64_t bytes) {
     core().vector_cycles += std::ceil(static_cast<double>(bytes) / Chip::vector_bytes_per_cycle);
+}
+
+/// Serialises the atomic additions into GM of all blocks.
+inline std::mutex &atomic_lock() {
+    static std::mutex lock;
+    return lock;
+}
+
+/// Writes `count` elements to GM: a copy, or under SetAtomicAdd an addition made
+/// atomically with respect to every other block.
+template <typename T> inline void write_gm(T *dst, const T *src, uint64_t count) {
+    if (!core().atomic_add) {
+        std::memcpy(dst, src, count * sizeof(T));
+        return;
+    }
+    std::lock_guard<std::mutex> g(atomic_lock());
+    for (uint64_t i = 0; i < count; ++i) dst[i] = T(dst[i] + src[i]);
 }
 
 /// Estimated seconds of the launches since the last take.
@@ -587,7 +606,7 @@ template <typename T> inline void DataCopy(const GlobalTensor<T> &dst, const Loc
     check_copy_length<T>(count);
     dst.check(0, count, "DataCopy");
     src.check(0, count, "DataCopy");
-    std::memcpy(dst.raw(), src.raw(), count * sizeof(T));
+    kb_emu::write_gm(dst.raw(), src.raw(), count);
     kb_emu::core().copy_cycles += kb_emu::cycles_to_copy(count * sizeof(T));
 }
 
@@ -651,8 +670,8 @@ inline void DataCopyPad(const GlobalTensor<T> &dst, const LocalTensor<T> &src, c
         if (p.blockLen % sizeof(T) != 0) kb_emu::violate(kb_emu::Rule::CopyAlignment, "DataCopyPad blockLen not a whole number of elements");
         dst.check(gm_off / sizeof(T), p.blockLen / sizeof(T), "DataCopyPad");
         src.check(ub_off / sizeof(T), p.blockLen / sizeof(T), "DataCopyPad");
-        std::memcpy(reinterpret_cast<uint8_t *>(dst.raw()) + gm_off,
-                    reinterpret_cast<const uint8_t *>(src.raw()) + ub_off, p.blockLen);
+        kb_emu::write_gm(reinterpret_cast<T *>(reinterpret_cast<uint8_t *>(dst.raw()) + gm_off),
+                         src.raw() + ub_off / sizeof(T), p.blockLen / sizeof(T));
         gm_off += p.blockLen + p.dstStride;
         ub_off += ub_block + static_cast<uint64_t>(p.srcStride) * 32;
     }
@@ -803,6 +822,22 @@ inline void Select(const LocalTensor<T> &d, const LocalTensor<uint8_t> &mask, co
     kb_emu::vector_op(static_cast<uint64_t>(n) * sizeof(T));
 }
 
+/// From here on, this block's copies to GM (DataCopy, DataCopyPad, Fixpipe) add into
+/// GM atomically instead of overwriting it.
+template <typename T> inline void SetAtomicAdd() { kb_emu::core().atomic_add = true; }
+
+/// Copies to GM overwrite it again.
+inline void SetAtomicNone() { kb_emu::core().atomic_add = false; }
+
+/// Sets `count` elements of `gm` to `value` (as a copy from the UB would: its bytes count
+/// as copied). Blocks of one launch run in no set order: zero an output in an earlier
+/// launch before blocks add into it.
+template <typename T> inline void InitGlobalMemory(const GlobalTensor<T> &gm, uint64_t count, T value) {
+    gm.check(0, count, "InitGlobalMemory");
+    std::fill(gm.raw(), gm.raw() + count, value);
+    kb_emu::core().copy_cycles += kb_emu::cycles_to_copy(count * sizeof(T));
+}
+
 /// dst[i] = first + i (an index vector for Gather offsets and masks).
 template <typename T> inline void CreateVecIndex(const LocalTensor<T> &d, T first, int32_t n) {
     d.on_ub("CreateVecIndex");
@@ -937,7 +972,8 @@ template <typename T> inline void Fixpipe(const GlobalTensor<T> &dst, const Loca
         for (uint64_t q = 0; q < cols; ++q) {
             float v = src.raw()[r * s + q];
             if (p.reluEn && v < 0.0f) v = 0.0f;
-            dst.raw()[r * d + q] = static_cast<T>(v);
+            T out = static_cast<T>(v);
+            kb_emu::write_gm(dst.raw() + r * d + q, &out, 1);
         }
     }
     kb_emu::core().copy_cycles += kb_emu::cycles_to_copy(rows * cols * sizeof(T));

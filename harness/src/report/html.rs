@@ -5,7 +5,7 @@ use super::markdown::{
     CATEGORY_COLUMNS, Cell, LEADERBOARD_COLUMNS, category_cells, leaderboard_cells, speedup,
 };
 use super::svg;
-use super::view::{GroupView, RunRow};
+use super::view::{GroupView, RunRow, roofline_axis};
 use super::{ReportError, RunData, create_dir, task_slug, write_file};
 use crate::store::{SampleTextRow, Store, TrialRow};
 use minijinja::Environment;
@@ -53,8 +53,10 @@ struct PageGroup<'a> {
     categories: Vec<PageCategory>,
     grid: &'a [super::view::GridRow],
     category_chart: String,
-    fast_p_chart: String,
-    speedup_chart: String,
+    fast_chart: String,
+    fast_caption: &'static str,
+    distribution_chart: String,
+    distribution_caption: &'static str,
     turn_chart: Option<String>,
 }
 
@@ -94,16 +96,43 @@ fn page_group(g: &GroupView) -> PageGroup<'_> {
             )
         })
         .collect();
-    let curves: Vec<(String, Vec<f64>)> = g
-        .leaderboard
-        .iter()
-        .map(|r| (label(r), r.fast_p_curve.clone()))
-        .collect();
-    let speedups: Vec<(String, Vec<f64>)> = g
-        .leaderboard
-        .iter()
-        .map(|r| (label(r), r.speedups.clone()))
-        .collect();
+    // An emulator's estimated times give no speedups: its charts are the roofline
+    // fraction's instead (fast_r, and the distribution of the fractions).
+    let estimated = g.leaderboard.iter().any(|r| r.estimated_roofline.is_some());
+    let per_run = |f: fn(&RunRow) -> &Vec<f64>| -> Vec<(String, Vec<f64>)> {
+        g.leaderboard
+            .iter()
+            .map(|r| (label(r), f(r).clone()))
+            .collect()
+    };
+    let (fast_chart, fast_caption, distribution_chart, distribution_caption) = if estimated {
+        (
+            svg::lines(
+                "fast_r against r",
+                &roofline_axis(),
+                "r (fraction of the roofline, estimated)",
+                &per_run(|r| &r.roofline_curve),
+            ),
+            "fast_r against r (correct and at least r of the roofline; estimated times)",
+            svg::roofline_histogram(
+                "roofline fraction distribution",
+                &per_run(|r| &r.roofline_fractions),
+            ),
+            "Roofline fraction distribution (correct samples; estimated times)",
+        )
+    } else {
+        (
+            svg::lines(
+                "fast_p against p",
+                &g.fast_p_axis,
+                "p (speedup threshold)",
+                &per_run(|r| &r.fast_p_curve),
+            ),
+            "fast_p against p",
+            svg::speedup_histogram("speedup distribution", &per_run(|r| &r.speedups)),
+            "Speedup distribution (correct samples)",
+        )
+    };
     // Every run of the group (a single-turn run is one point), so colours match the
     // other charts; drawn only when a run of the group repaired.
     let turn_chart = g.leaderboard.iter().any(|r| r.turns > 1).then(|| {
@@ -126,13 +155,10 @@ fn page_group(g: &GroupView) -> PageGroup<'_> {
         categories,
         grid: &g.grid,
         category_chart: svg::grouped_bars("pass@1 per category", &names, &per_category),
-        fast_p_chart: svg::lines(
-            "fast_p against p",
-            &g.fast_p_axis,
-            "p (speedup threshold)",
-            &curves,
-        ),
-        speedup_chart: svg::speedup_histogram("speedup distribution", &speedups),
+        fast_chart,
+        fast_caption,
+        distribution_chart,
+        distribution_caption,
         turn_chart,
     }
 }

@@ -94,6 +94,38 @@ fn share(
         / per_task.len() as f64
 }
 
+/// `fast_r` for an emulator's estimated times: the share of tasks (per-task share of
+/// samples, as `fast_p`) correct, unflagged and at least at fraction `r` of the device's
+/// roofline, at each `r` of `rs`.
+pub fn roofline_curve(
+    tasks: &[&str],
+    by_task: &BTreeMap<&str, Vec<&ReportSampleRow>>,
+    asked: usize,
+    rs: &[f64],
+) -> Vec<f64> {
+    let per_task = samples_of(tasks, by_task);
+    rs.iter()
+        .map(|&r| {
+            share(&per_task, asked, |s| {
+                counts(s) && s.roofline_fraction.is_some_and(|f| f >= r)
+            })
+        })
+        .collect()
+}
+
+/// The roofline fractions of the correct, unflagged samples among `samples`, sorted.
+pub fn counted_roofline_fractions<'a>(
+    samples: impl Iterator<Item = &'a &'a ReportSampleRow>,
+) -> Vec<f64> {
+    let mut fractions: Vec<f64> = samples
+        .filter(|s| counts(s))
+        .filter_map(|s| s.roofline_fraction)
+        .filter(|f| f.is_finite())
+        .collect();
+    fractions.sort_by(f64::total_cmp);
+    fractions
+}
+
 /// The speedups of the correct, unflagged samples among `samples`, sorted.
 pub fn counted_speedups<'a>(samples: impl Iterator<Item = &'a &'a ReportSampleRow>) -> Vec<f64> {
     let mut speedups: Vec<f64> = samples

@@ -229,23 +229,57 @@ pub fn speedup_histogram(title: &str, series: &[(String, Vec<f64>)]) -> String {
             )
         })
         .collect();
-    let shares: Vec<(String, Vec<f64>)> = series
+    let shares = binned_shares(series, bins, |s| {
+        (s.log2() - BIN_EDGES_LOG2[0])
+            .floor()
+            .clamp(0.0, (bins - 1) as f64) as usize
+    });
+    grouped_bars(title, &names, &shares)
+}
+
+/// Per series, the share of its values in each of `bins` bins (`bin_of` picks one).
+fn binned_shares(
+    series: &[(String, Vec<f64>)],
+    bins: usize,
+    bin_of: impl Fn(f64) -> usize,
+) -> Vec<(String, Vec<f64>)> {
+    series
         .iter()
-        .map(|(label, speedups)| {
+        .map(|(label, values)| {
             let mut counts = vec![0usize; bins];
-            for s in speedups {
-                let b = (s.log2() - BIN_EDGES_LOG2[0])
-                    .floor()
-                    .clamp(0.0, (bins - 1) as f64);
-                counts[b as usize] += 1;
+            for &v in values {
+                counts[bin_of(v).min(bins - 1)] += 1;
             }
-            let n = speedups.len().max(1) as f64;
+            let n = values.len().max(1) as f64;
             (
                 label.clone(),
                 counts.iter().map(|&c| c as f64 / n).collect(),
             )
         })
+        .collect()
+}
+
+/// Bin edges of the roofline-fraction histogram (the last bin is open: estimates past
+/// the roofline).
+const ROOFLINE_EDGES: [f64; 8] = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, f64::INFINITY];
+
+/// The share of each series' roofline fractions per bin of [`ROOFLINE_EDGES`], as
+/// grouped bars.
+pub fn roofline_histogram(title: &str, series: &[(String, Vec<f64>)]) -> String {
+    let bins = ROOFLINE_EDGES.len() - 1;
+    let percent = |e: f64| format!("{:.0}%", e * 100.0);
+    let names: Vec<String> = (0..bins)
+        .map(|b| match ROOFLINE_EDGES[b + 1] {
+            e if e.is_infinite() => format!("> {}", percent(ROOFLINE_EDGES[b])),
+            e => format!("{}-{}", percent(ROOFLINE_EDGES[b]), percent(e)),
+        })
         .collect();
+    let shares = binned_shares(series, bins, |f| {
+        ROOFLINE_EDGES[1..]
+            .iter()
+            .position(|&upper| f < upper || (upper == 1.0 && f == 1.0))
+            .unwrap_or(bins - 1)
+    });
     grouped_bars(title, &names, &shares)
 }
 
@@ -270,5 +304,20 @@ mod tests {
     fn the_histogram_folds_the_extremes_into_the_outer_bins() {
         let svg = speedup_histogram("t", &[("m".into(), vec![0.001, 1000.0, 1.5])]);
         assert_eq!(svg.matches(": 33.3%").count(), 3, "{svg}");
+    }
+
+    #[test]
+    fn the_roofline_histogram_keeps_the_roofline_in_its_last_closed_bin() {
+        // 0.05 -> 0%-10%, 1.0 -> 90%-100%, 1.02 -> > 100%, 0.3 -> 25%-50%.
+        let svg = roofline_histogram("t", &[("m".into(), vec![0.05, 1.0, 1.02, 0.3])]);
+        for bin in [
+            "0%-10%: 25.0%",
+            "90%-100%: 25.0%",
+            "&gt; 100%: 25.0%",
+            "25%-50%: 25.0%",
+        ] {
+            assert!(svg.contains(bin), "{bin} in {svg}");
+        }
+        assert_eq!(svg.matches(": 0.0%").count(), 3, "{svg}");
     }
 }

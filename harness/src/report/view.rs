@@ -2,7 +2,10 @@
 //! the per-category tables, the task-by-run grid and the charts' data.
 
 use super::groups::Group;
-use super::leaderboard::{Metrics, counted_speedups, fast_p_curve, final_samples, metrics};
+use super::leaderboard::{
+    Metrics, counted_roofline_fractions, counted_speedups, fast_p_curve, final_samples, metrics,
+    roofline_curve,
+};
 use super::{RunData, task_link};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,6 +72,11 @@ pub struct RunRow {
     /// the device's roofline over its correct, unflagged final samples (its tables show
     /// no speedup-based figure). `Some(None)` when estimated but nothing was correct.
     pub estimated_roofline: Option<Option<f64>>,
+    /// Estimated runs: `fast_r` at each `r` of the group's roofline axis (empty for
+    /// measured runs).
+    pub roofline_curve: Vec<f64>,
+    /// Estimated runs: the roofline fractions of the correct, unflagged final samples.
+    pub roofline_fractions: Vec<f64>,
 }
 
 /// One category's rows.
@@ -100,6 +108,11 @@ pub struct GridCell {
     pub label: String,
     /// The page of the run's samples of the task, relative to `index.html`.
     pub link: Option<String>,
+}
+
+/// The `r` axis of the `fast_r` chart of estimated runs: 0 to 1 in steps of 0.05.
+pub fn roofline_axis() -> Vec<f64> {
+    (0..=20).map(|i| f64::from(i) * 0.05).collect()
 }
 
 /// The `p` axis of the `fast_p` chart: 0 to 3 in steps of 0.05.
@@ -207,16 +220,17 @@ fn run_row(
     let m = metrics(tasks, by_task, asked);
     let speedups = counted_speedups(by_task.values().flatten());
     let estimated = run.samples.iter().any(|s| s.time_estimated == Some(true));
-    let estimated_roofline = estimated.then(|| {
-        let mut fractions: Vec<f64> = by_task
-            .values()
-            .flatten()
-            .filter(|s| s.correct && s.faster_than_roofline != Some(true))
-            .filter_map(|s| s.roofline_fraction)
-            .collect();
-        fractions.sort_by(f64::total_cmp);
-        super::leaderboard::median(&fractions)
-    });
+    let roofline_fractions = if estimated {
+        counted_roofline_fractions(by_task.values().flatten())
+    } else {
+        Vec::new()
+    };
+    let estimated_roofline = estimated.then(|| super::leaderboard::median(&roofline_fractions));
+    let roofline_curve = if estimated {
+        roofline_curve(tasks, by_task, asked, &roofline_axis())
+    } else {
+        Vec::new()
+    };
     RunRow {
         run_id: run.run.id,
         model: run.run.model.clone(),
@@ -235,6 +249,8 @@ fn run_row(
         pass_at_1_by_turn,
         speedups,
         estimated_roofline,
+        roofline_curve,
+        roofline_fractions,
     }
 }
 
