@@ -2,7 +2,8 @@
 # The whole test suite on a fresh machine: installs PyTorch into .venv if it is missing
 # (the parity check and the PyTorch-baseline test need it; `datasets` for the curated
 # set's loading test) and nvcc from PyPI into
-# .venv-cuda (the cuda backend's compile tests need it; no GPU), Chromium from the system
+# .venv-cuda (the cuda backend's compile tests need it; no GPU), JAX into .venv-jax (the
+# tpu-emu backend's tests), Chromium from the system
 # packages (the report's browser test needs it), builds everything in release
 # mode (the reference ops are ~100x slower in debug), runs `cargo test`, and runs the
 # PyTorch parity check on every task and 3 seeds.
@@ -29,6 +30,9 @@ fi
 phase "nvcc for the cuda backend's compile tests (no GPU needed)"
 bash scripts/install-cuda-toolchain.sh
 
+phase "JAX for the tpu-emu backend's tests"
+bash scripts/install-jax.sh
+
 phase "Chromium for the report's browser test"
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium from the system packages"
@@ -38,7 +42,7 @@ fi
 chromium --version
 
 phase "cargo test (release)"
-KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 KBENCH_REQUIRE_DATASETS=1 cargo test --release --workspace --locked
+KBENCH_REQUIRE_NVCC=1 KBENCH_REQUIRE_CHROMIUM=1 KBENCH_REQUIRE_DATASETS=1 KBENCH_REQUIRE_JAX=1 cargo test --release --workspace --locked
 
 phase "PyTorch parity (every task and exemplar, seeds 1 2 3)"
 cargo build --release --locked --workspace

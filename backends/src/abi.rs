@@ -227,6 +227,16 @@ pub fn describe_at(
     })
 }
 
+/// The digest of a set's input bytes (blake3 over the buffers in order), compared
+/// before and after calls to catch a kernel that writes its inputs.
+pub fn input_digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in parts {
+        h.update(part);
+    }
+    h.finalize().to_hex().to_string()
+}
+
 /// A fast fingerprint of output bytes (xxh3, about 20 GB/s): taken by the worker right
 /// after a call returns and again by the parent on the final files, so outputs that
 /// change after `kb_forward` returned (work left running on another thread) are seen.

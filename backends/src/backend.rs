@@ -139,6 +139,9 @@ pub struct BackendOptions {
     pub nvcc: Option<PathBuf>,
     /// The CUDA architecture to compile for (`--arch sm_90`); otherwise the device's.
     pub arch: Option<String>,
+    /// The Python with JAX that runs tpu-emu kernels (`--python`); otherwise found as
+    /// `tpu_emu::find_python` says.
+    pub python: Option<PathBuf>,
 }
 
 /// An output the kernel must write.
@@ -210,6 +213,11 @@ pub trait Backend: Send + Sync {
     /// (what a device driver reads).
     fn device_readable(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Folders found at run time that a worker may read (an interpreter's environment);
+    /// the harness passes them in the job.
+    fn worker_readable(&self) -> Vec<PathBuf> {
+        Vec::new()
     }
     /// Whether the worker's address space may be limited (`RLIMIT_AS`); a CUDA driver
     /// reserves huge ranges and fails under any limit.

@@ -1,13 +1,10 @@
 //! kbench backends: the [`Backend`] trait and its implementations, the kernel ABI, and
 //! the worker that runs one untrusted kernel in a separate process.
 //!
-//! `cpu`, `cuda` and `npu-emu` (in progress: its emulation, cost model and compile path
-//! work; most of its prompt exemplars and bundled solutions are still to come) are
-//! implemented; `tpu-emu` is named by [`backend_by_name`] and refused with a clear error
-//! until it lands. The implementations are private (`npu_emu` shares only its emulation
-//! files and pure helpers): [`backend_with_options`] is the one place that maps a name to
-//! one, so nothing outside this crate can depend on a particular backend. This does not
-//! compile:
+//! `cpu`, `cuda`, `npu-emu` and `tpu-emu` are implemented. The implementations are private (`npu_emu` and `tpu_emu` share only their
+//! emulation files and pure helpers): [`backend_with_options`] is the one place that maps
+//! a name to one, so nothing outside this crate can depend on a particular backend. This
+//! does not compile:
 //!
 //! ```compile_fail
 //! let _ = kbench_backends::cpu::CpuBackend::from_env();
@@ -41,6 +38,7 @@ mod cuda;
 pub mod npu_emu;
 pub mod roofline;
 pub mod timing;
+pub mod tpu_emu;
 pub mod worker;
 
 pub use backend::{
@@ -72,9 +70,7 @@ pub fn backend_with_options(
         "cpu" => Ok(Box::new(cpu::CpuBackend::from_env())),
         "cuda" => Ok(Box::new(cuda::CudaBackend::new(options))),
         "npu-emu" => Ok(Box::new(npu_emu::NpuEmuBackend::from_env())),
-        "tpu-emu" => Err(BackendError::Unsupported(format!(
-            "the `{name}` backend is designed (see DESIGN.md) but not implemented yet; use `--backend {DEFAULT_BACKEND}`"
-        ))),
+        "tpu-emu" => Ok(Box::new(tpu_emu::TpuEmuBackend::new(options))),
         other => Err(BackendError::Unsupported(format!(
             "unknown backend `{other}`; backends are: {}",
             BACKEND_NAMES.join(", ")
@@ -89,7 +85,7 @@ mod tests {
     /// Every implemented backend shows a solution for every one-shot exemplar.
     #[test]
     fn every_backend_has_a_solution_of_every_exemplar() {
-        for name in ["cpu", "cuda"] {
+        for name in ["cpu", "cuda", "npu-emu", "tpu-emu"] {
             let assets = backend_by_name(name).expect(name).prompt_assets();
             for ex in kbench_tasks::registry::exemplars() {
                 let id = ex.id();

@@ -192,6 +192,11 @@ pub struct ToolchainArgs {
     /// own; needed to compile on a machine without a GPU).
     #[arg(long, value_name = "sm_XY")]
     pub arch: Option<String>,
+    /// Emulated TPU backend: the Python with JAX (default: $KBENCH_JAX_PYTHON, then
+    /// .venv-jax/bin/python in the current folder or above the kbench binary, where
+    /// `bash scripts/install-jax.sh` puts it).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<std::path::PathBuf>,
 }
 
 impl ToolchainArgs {
@@ -200,6 +205,7 @@ impl ToolchainArgs {
         kbench_backends::BackendOptions {
             nvcc: self.nvcc.clone(),
             arch: self.arch.clone(),
+            python: self.python.clone(),
         }
     }
 }

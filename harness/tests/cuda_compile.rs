@@ -22,8 +22,8 @@ fn cuda(arch: &str) -> Box<dyn Backend> {
     backend_with_options(
         "cuda",
         &BackendOptions {
-            nvcc: None,
             arch: Some(arch.to_string()),
+            ..BackendOptions::default()
         },
     )
     .expect("the cuda backend")

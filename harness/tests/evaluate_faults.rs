@@ -39,7 +39,10 @@ fn bad_settings_stop_before_any_work() {
     let db = dir.path().join("kb.sqlite");
     let db = db.to_str().expect("utf-8");
     for (args, message) in [
-        (vec!["--backend", "tpu-emu"], "not implemented yet"),
+        (
+            vec!["--backend", "tpu-emu", "--python", "/does/not/exist/python"],
+            "scripts/install-jax.sh",
+        ),
         (
             vec!["--backend", "tpu"],
             "possible values: cpu, cuda, npu-emu, tpu-emu",

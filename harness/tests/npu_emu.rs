@@ -6,114 +6,22 @@
 
 mod common;
 
-use common::{evaluate_in, samples};
-use std::path::Path;
-
-/// The bundled npu-emu solutions' task ids.
-fn solved_tasks() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../solutions/npu-emu");
-    let mut ids = Vec::new();
-    for category in std::fs::read_dir(&root).expect("solutions/npu-emu") {
-        let category = category.expect("entry").path();
-        for file in std::fs::read_dir(&category).expect("category") {
-            let file = file.expect("entry").path();
-            if file.extension().is_some_and(|e| e == "md") {
-                ids.push(format!(
-                    "{}/{}",
-                    category.file_name().expect("name").to_string_lossy(),
-                    file.file_stem().expect("stem").to_string_lossy()
-                ));
-            }
-        }
-    }
-    ids.sort();
-    ids
-}
+use common::{assert_bundled_estimates_pass, assert_exemplars_pass, check_broken_variants};
 
 #[test]
 fn every_bundled_solution_passes_with_an_estimate_and_no_speedup() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (db, said) = evaluate_in(dir.path(), &["--backend", "npu-emu"]);
-    let rows = samples(&db, 1);
-    let solved = solved_tasks();
-    assert!(!solved.is_empty());
-    for id in &solved {
-        let row = rows
-            .iter()
-            .find(|r| &r.task_id == id)
-            .unwrap_or_else(|| panic!("{id} was not evaluated"));
-        assert!(row.correct, "{id}: {} {:?}", row.outcome, row.detail);
-        assert_eq!(row.speedup, None, "{id}: no speedup from an estimate");
-        let fraction = row.roofline_fraction.expect("a roofline fraction");
-        assert!(fraction > 0.0 && fraction <= 2.0, "{id}: {fraction}");
-    }
-    assert!(
-        said.contains("roofline fraction (median, estimated)"),
-        "{said}"
-    );
+    let said = assert_bundled_estimates_pass("npu-emu");
     assert!(!said.contains("| speedup"), "{said}");
 }
 
 #[test]
 fn every_exemplar_solution_passes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (db, _) = evaluate_in(dir.path(), &["--backend", "npu-emu", "--exemplars"]);
-    let rows = samples(&db, 1);
-    let written: Vec<_> = rows
-        .iter()
-        .filter(|r| r.outcome.as_str() != "no_answer")
-        .collect();
-    assert!(!written.is_empty());
-    for row in written {
-        assert!(
-            row.correct,
-            "{}: {} {:?}",
-            row.task_id, row.outcome, row.detail
-        );
-    }
+    assert_exemplars_pass("npu-emu");
 }
 
 #[test]
 fn each_broken_variant_ends_with_its_fault() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npu_faults");
-    let mut checked = 0;
-    for entry in std::fs::read_dir(&fixtures).expect("tests/npu_faults") {
-        let path = entry.expect("entry").path();
-        let text = std::fs::read_to_string(&path).expect("fixture");
-        let (first, answer) = text.split_once('\n').expect("a first line");
-        let (task, expected) = first
-            .trim()
-            .split_once(' ')
-            .expect("`<task id> <expected>`");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (category, name) = task.split_once('/').expect("category/name");
-        let answers = dir.path().join("answers");
-        std::fs::create_dir_all(answers.join(category)).expect("folder");
-        std::fs::write(answers.join(category).join(format!("{name}.md")), answer).expect("answer");
-        let model = format!("replay:{}", answers.display());
-        let (db, _) = evaluate_in(
-            dir.path(),
-            &["--backend", "npu-emu", "--model", &model, "--tasks", task],
-        );
-        let rows = samples(&db, 1);
-        let row = rows
-            .iter()
-            .find(|r| r.task_id == task)
-            .unwrap_or_else(|| panic!("{}: {task} not evaluated", path.display()));
-        match expected {
-            "compile_error" => assert_eq!(row.outcome.as_str(), "compile_error", "{row:?}"),
-            fault => {
-                assert_eq!(row.outcome.as_str(), "fault", "{}: {row:?}", path.display());
-                assert_eq!(
-                    row.fault.as_deref(),
-                    Some(fault),
-                    "{}: {row:?}",
-                    path.display()
-                );
-            }
-        }
-        checked += 1;
-    }
+    let checked = check_broken_variants("npu-emu", "npu_faults", &[]);
     assert!(checked >= 10, "only {checked} broken variants");
 }
 

@@ -1,7 +1,8 @@
 //! A loaded cpu kernel and its staged input sets. Lives only in a worker process.
 
 use crate::abi::{
-    AlignedBuffer, KbForward, KbTensor, describe, fingerprint, load_guarded_entry, poison,
+    AlignedBuffer, KbForward, KbTensor, describe, fingerprint, input_digest, load_guarded_entry,
+    poison,
 };
 use crate::backend::{
     BackendError, CallOutcome, InputWriter, LoadedKernel, OutputReader, SetId, staged, staged_mut,
@@ -181,10 +182,6 @@ impl LoadedKernel for CpuKernel {
 
     fn input_digest(&self, set: SetId) -> Result<String, BackendError> {
         let s = self.set(set)?;
-        let mut h = blake3::Hasher::new();
-        for b in &s.inputs {
-            h.update(b.bytes());
-        }
-        Ok(h.finalize().to_hex().to_string())
+        Ok(input_digest(s.inputs.iter().map(AlignedBuffer::bytes)))
     }
 }

@@ -385,6 +385,7 @@ pub fn run(dir: &Path) -> Result<(), BackendError> {
         .map(PathBuf::from)
         .collect();
     readable.push(job.artifact.clone());
+    readable.extend(job.readable.iter().cloned());
     readable.extend(
         job.sets
             .iter()

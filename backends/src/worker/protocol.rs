@@ -132,6 +132,10 @@ pub struct Job {
     pub backend: String,
     /// Compiled kernel.
     pub artifact: PathBuf,
+    /// Folders the worker may read besides its job's, the kernel and the system's (what
+    /// the backend's runtime reads, e.g. an interpreter's environment).
+    #[serde(default)]
+    pub readable: Vec<PathBuf>,
     /// Input sets: each the task's inputs then parameters.
     pub sets: Vec<Vec<TensorFile>>,
     /// Outputs the kernel must write.

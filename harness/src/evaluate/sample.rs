@@ -163,6 +163,7 @@ fn run_worker(
     let artifact = hand_over(dir.path(), artifact)?;
     let job = Job {
         backend: run.backend.name().to_string(),
+        readable: run.backend.worker_readable(),
         artifact,
         sets: task.input_files.clone(),
         outputs: task

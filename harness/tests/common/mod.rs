@@ -119,3 +119,117 @@ pub fn evaluate_in(dir: &Path, extra: &[&str]) -> (PathBuf, String) {
     );
     (db, String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// The task ids of a backend's bundled solutions (`solutions/<backend>`).
+pub fn solved_tasks(backend: &str) -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../solutions")
+        .join(backend);
+    let mut ids = Vec::new();
+    for category in std::fs::read_dir(&root).expect("the backend's solutions") {
+        let category = category.expect("entry").path();
+        for file in std::fs::read_dir(&category).expect("category") {
+            let file = file.expect("entry").path();
+            if file.extension().is_some_and(|e| e == "md") {
+                ids.push(format!(
+                    "{}/{}",
+                    category.file_name().expect("name").to_string_lossy(),
+                    file.file_stem().expect("stem").to_string_lossy()
+                ));
+            }
+        }
+    }
+    ids.sort();
+    ids
+}
+
+/// Evaluates every broken variant of `tests/<folder>/` on `backend` (its first line:
+/// `<task id> <expected>`, the fault label or `compile_error`; the rest the answer) with
+/// `extra` arguments, asserts each ends as expected, and returns how many were checked.
+pub fn check_broken_variants(backend: &str, folder: &str, extra: &[&str]) -> usize {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(folder);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&fixtures).expect("the fixtures folder") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let (first, answer) = text.split_once('\n').expect("a first line");
+        let (task, expected) = first
+            .trim()
+            .split_once(' ')
+            .expect("`<task id> <expected>`");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (category, name) = task.split_once('/').expect("category/name");
+        let answers = dir.path().join("answers");
+        std::fs::create_dir_all(answers.join(category)).expect("folder");
+        std::fs::write(answers.join(category).join(format!("{name}.md")), answer).expect("answer");
+        let model = format!("replay:{}", answers.display());
+        let mut args = vec!["--backend", backend, "--model", &model, "--tasks", task];
+        args.extend(extra);
+        let (db, _) = evaluate_in(dir.path(), &args);
+        let rows = samples(&db, 1);
+        let row = rows
+            .iter()
+            .find(|r| r.task_id == task)
+            .unwrap_or_else(|| panic!("{}: {task} not evaluated", path.display()));
+        match expected {
+            "compile_error" => assert_eq!(row.outcome.as_str(), "compile_error", "{row:?}"),
+            fault => {
+                assert_eq!(row.outcome.as_str(), "fault", "{}: {row:?}", path.display());
+                assert_eq!(
+                    row.fault.as_deref(),
+                    Some(fault),
+                    "{}: {row:?}",
+                    path.display()
+                );
+            }
+        }
+        checked += 1;
+    }
+    checked
+}
+
+/// Evaluates a backend's bundled solutions and asserts that each passes with an
+/// estimated time: a roofline fraction and no speedup. Returns the run's summary.
+pub fn assert_bundled_estimates_pass(backend: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, said) = evaluate_in(dir.path(), &["--backend", backend]);
+    let rows = samples(&db, 1);
+    let solved = solved_tasks(backend);
+    assert!(!solved.is_empty());
+    for id in &solved {
+        let row = rows
+            .iter()
+            .find(|r| &r.task_id == id)
+            .unwrap_or_else(|| panic!("{id} was not evaluated"));
+        assert!(row.correct, "{id}: {} {:?}", row.outcome, row.detail);
+        assert_eq!(row.speedup, None, "{id}: no speedup from an estimate");
+        let fraction = row.roofline_fraction.expect("a roofline fraction");
+        assert!(fraction > 0.0 && fraction <= 2.0, "{id}: {fraction}");
+    }
+    assert!(
+        said.contains("roofline fraction (median, estimated)"),
+        "{said}"
+    );
+    said
+}
+
+/// Evaluates a backend's exemplar solutions and asserts that each one written passes.
+pub fn assert_exemplars_pass(backend: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, _) = evaluate_in(dir.path(), &["--backend", backend, "--exemplars"]);
+    let rows = samples(&db, 1);
+    let written: Vec<_> = rows
+        .iter()
+        .filter(|r| r.outcome.as_str() != "no_answer")
+        .collect();
+    assert!(!written.is_empty());
+    for row in written {
+        assert!(
+            row.correct,
+            "{}: {} {:?}",
+            row.task_id, row.outcome, row.detail
+        );
+    }
+}
