@@ -429,6 +429,14 @@ def interpreter_state_reset(pltpu):
 
 
 ALLOWED_IMPORTS = {"jax", "numpy", "math", "functools", "typing", "dataclasses", "itertools"}
+# Attributes of the allowed modules that reach native code, files or other processes
+# (numpy.ctypeslib exposes ctypes itself).
+FORBIDDEN_ATTRIBUTES = {
+    "ctypeslib", "ctypes", "pythonapi", "load_library", "memmap", "tofile", "fromfile",
+    "load", "save", "savez", "savez_compressed", "savetxt", "loadtxt", "genfromtxt",
+    "fromregex", "DataSource", "lib", "f2py", "distutils", "testing", "os", "sys",
+    "subprocess", "profiler", "tools", "extend", "config",
+}
 FORBIDDEN_NAMES = {
     "getattr", "setattr", "delattr", "globals", "locals", "vars", "eval", "exec", "compile",
     "open", "__import__", "breakpoint", "input", "memoryview", "object", "type", "super",
@@ -457,6 +465,10 @@ def policy_violations(source, filename="kernel.py"):
             say(node, f"`{node.id}` is not allowed")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             say(node, f"`.{node.attr}` (private and dunder attributes are not allowed)")
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            say(node, f"`.{node.attr}` reaches past the kernel's computation")
+        elif isinstance(node, ast.alias) and node.name.split(".")[-1] in FORBIDDEN_ATTRIBUTES:
+            say(node, f"importing `{node.name}` reaches past the kernel's computation")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             say(node, "`global`/`nonlocal` is not allowed")
         if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):

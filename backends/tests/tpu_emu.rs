@@ -194,6 +194,14 @@ fn the_policy_refuses_a_kernel_that_reaches_past_jax() {
             "import jax\nf = jax.__dict__\n",
             "kernel.py:2: error: tpu-emu policy: `.__dict__`",
         ),
+        (
+            "import numpy as np\nc = np.ctypeslib.ctypes\n",
+            "kernel.py:2: error: tpu-emu policy: `.ctypeslib`",
+        ),
+        (
+            "from numpy import ctypeslib\n",
+            "kernel.py:1: error: tpu-emu policy: importing `ctypeslib`",
+        ),
         ("def f(:\n", "SyntaxError"),
     ] {
         let compiled = backend
